@@ -1,0 +1,89 @@
+"""The shareable link: URL query parameters ↔ what the user sees (pure).
+
+``layers`` comma list of layer ids (absent = all, empty = none), ``status`` comma list of status
+codes, ``plot`` a feature id, plus ``subdistrict``, ``q`` (search), ``lang`` and ``basemap``.
+Unknown values are dropped rather than failing: a link typed by hand still opens the map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from landmap.basemaps import BASEMAPS
+from landmap.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from landmap.layers import LAYERS, SUBDISTRICTS, LayerSpec, all_status_codes
+from landmap.query import FeatureFilter
+
+ALL_LAYER_IDS = tuple(layer.id for layer in LAYERS)
+
+
+@dataclass(frozen=True)
+class ViewState:
+    filter: FeatureFilter = field(default_factory=FeatureFilter)
+    plot: str | None = None
+    lang: str = DEFAULT_LANGUAGE
+    basemap: str = "none"
+
+
+def _first(params: Mapping[str, str | Sequence[str]], name: str) -> str | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return value[-1] if len(value) else None
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_query(
+    params: Mapping[str, str | Sequence[str]], layers: Sequence[LayerSpec] = LAYERS
+) -> ViewState:
+    layer_ids = tuple(layer.id for layer in layers)
+    raw_layers = _first(params, "layers")
+    if raw_layers is None:
+        shown = layer_ids
+    else:
+        wanted = set(_split(raw_layers))
+        shown = tuple(lid for lid in layer_ids if lid in wanted)
+    codes = set(all_status_codes(layers))
+    statuses = frozenset(c for c in _split(_first(params, "status") or "") if c in codes)
+    subdistricts = frozenset(
+        s for s in _split(_first(params, "subdistrict") or "") if s in SUBDISTRICTS
+    )
+    text = (_first(params, "q") or "").strip()[:100]
+    plot = (_first(params, "plot") or "").strip() or None
+    lang = _first(params, "lang")
+    basemap = _first(params, "basemap")
+    return ViewState(
+        filter=FeatureFilter(shown, statuses, subdistricts, text),
+        plot=plot[:200] if plot else None,
+        lang=lang if lang in LANGUAGES else DEFAULT_LANGUAGE,
+        basemap=basemap if basemap in BASEMAPS else "none",
+    )
+
+
+def to_query(state: ViewState, layers: Sequence[LayerSpec] = LAYERS) -> dict[str, str]:
+    """The parameters for ``state``; defaults are left out so a plain link stays short."""
+    layer_ids = tuple(layer.id for layer in layers)
+    flt = state.filter
+    params: dict[str, str] = {}
+    if tuple(flt.layers) != layer_ids:
+        params["layers"] = ",".join(lid for lid in layer_ids if lid in flt.layers)
+    if flt.statuses:
+        order = all_status_codes(layers)
+        params["status"] = ",".join(c for c in order if c in flt.statuses)
+    if flt.subdistricts:
+        params["subdistrict"] = ",".join(s for s in SUBDISTRICTS if s in flt.subdistricts)
+    if flt.text.strip():
+        params["q"] = flt.text.strip()
+    if state.plot:
+        params["plot"] = state.plot
+    if state.lang != DEFAULT_LANGUAGE:
+        params["lang"] = state.lang
+    if state.basemap != "none":
+        params["basemap"] = state.basemap
+    return params
