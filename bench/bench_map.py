@@ -1,0 +1,200 @@
+"""Map payload benchmark: landmap's map against ``GeoDataFrame.explore()``, in the same run.
+
+For (a) the sample data and (b) a synthetic city-scale set of plots (10 000 by default) it
+prints the seconds to build the map payload and the bytes it sends, beside explore() on the
+same features and the same fields (id, name, status), and their ratio. Then it measures what a
+user waits for on the server when a filter changes: a full Streamlit rerun (AppTest) of the
+real app on the sample data, median of several runs.
+
+    python bench/bench_map.py            # both sets, 10 000 synthetic plots
+    python bench/bench_map.py --plots 500 --repeat 1 --no-rerun   # a quick smoke run
+
+Targets (issue #2): at 10 000 plots ≥ 5× less time and ≥ 3× fewer bytes than explore();
+a filter change on the sample data < 0.3 s of server time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from landmap import geo  # noqa: E402  (after the path tweak, so the script runs from anywhere)
+from landmap.config import DEFAULT_BOUNDARY_PATH, DEFAULT_DATA_PATH  # noqa: E402
+from landmap.dataset import load_dataset, normalise_layer  # noqa: E402
+from landmap.layers import LAYER_BY_ID  # noqa: E402
+from landmap.mapview import base_map, bounds_of, build_feature_groups, feature_strings  # noqa: E402
+from landmap.store import GpkgStore  # noqa: E402
+
+SHOWN_FIELDS = ["id", "name", "status"]
+
+
+def synthetic_plots(count: int, seed: int = 7) -> gpd.GeoDataFrame:
+    """``count`` irregular plots (8–24 vertices, 0.3–20 ha) spread over a city-sized area.
+
+    Shapes are star-shaped polygons with jittered radii, like digitised parcels, built in
+    EPSG:4543 metres and stored as CGCS2000 geographic, with the full idle-land schema so that
+    explore() gets the same table a real layer would have.
+    """
+    rng = np.random.default_rng(seed)
+    spec = LAYER_BY_ID["idle_land"]
+    centers_x = rng.uniform(430_000, 500_000, count)
+    centers_y = rng.uniform(2_930_000, 2_960_000, count)
+    polygons = []
+    for cx, cy in zip(centers_x, centers_y, strict=True):
+        vertices = int(rng.integers(8, 25))
+        angles = np.sort(rng.uniform(0, 2 * np.pi, vertices))
+        radius = rng.uniform(30, 250) * rng.uniform(0.7, 1.3, vertices)
+        ring = np.column_stack([cx + radius * np.cos(angles), cy + radius * np.sin(angles)])
+        polygons.append(shapely.Polygon(ring))
+    codes = spec.status_codes
+    frame = gpd.GeoDataFrame(
+        {
+            "id": [f"SYN-{i:05d}" for i in range(count)],
+            "name": [f"合成地块{i}号（示意）" for i in range(count)],
+            "status": rng.choice(codes, count),
+            "subdistrict": rng.choice(["清香坪街道", "格里坪镇", "大宝鼎街道"], count),
+            "owner_name": "某某集团有限公司",
+            "responsible_unit": "西区自然资源局",
+            "remarks": "合成数据，仅用于性能测试",
+        },
+        geometry=polygons,
+        crs=geo.METRIC_CRS,
+    ).to_crs(geo.STORE_CRS)
+    normalised, _issues = normalise_layer(frame, spec, "synthetic")
+    return normalised
+
+
+def timed(func: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """Best-of-``repeat`` wall time, and the last result."""
+    best = float("inf")
+    result = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = func()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def explore_html(frame: gpd.GeoDataFrame) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fmap = frame[[*SHOWN_FIELDS, "geometry"]].explore(
+            column="status", tooltip=["name", "status"], tiles=None
+        )
+    return fmap.get_root().render()
+
+
+def landmap_html(frame: gpd.GeoDataFrame, layer_id: str, boundary: gpd.GeoDataFrame | None) -> str:
+    """Cold path: serialise the features, build the groups, render the page."""
+    strings = {layer_id: feature_strings(frame)}
+    layers = build_feature_groups(
+        strings,
+        {layer_id: frame.index},
+        "zh",
+        codes_by_layer={layer_id: tuple(frame["status"].unique())},
+    )
+    fmap = base_map("zh", bounds_of(boundary))
+    for group in layers.groups:
+        group.add_to(fmap)
+    return fmap.get_root().render()
+
+
+def compare(label: str, frames: dict[str, gpd.GeoDataFrame], boundary, repeat: int) -> dict:
+    """explore() vs landmap over all layers of ``frames`` (summed)."""
+    t_explore = t_ours = 0.0
+    b_explore = b_ours = 0
+    n = 0
+    for layer_id, frame in frames.items():
+        if frame.empty:
+            continue
+        n += len(frame)
+        seconds, html = timed(lambda f=frame: explore_html(f), repeat)
+        t_explore += seconds
+        b_explore += len(html.encode())
+        seconds, html = timed(lambda f=frame, lid=layer_id: landmap_html(f, lid, boundary), repeat)
+        t_ours += seconds
+        b_ours += len(html.encode())
+    row = {
+        "set": label,
+        "features": n,
+        "explore_s": t_explore,
+        "landmap_s": t_ours,
+        "time_ratio": t_explore / t_ours,
+        "explore_bytes": b_explore,
+        "landmap_bytes": b_ours,
+        "bytes_ratio": b_explore / b_ours,
+    }
+    print(
+        f"{label:<22} {n:>6} features | build  explore {t_explore:7.3f} s  landmap "
+        f"{t_ours:7.3f} s  ({row['time_ratio']:5.1f}× faster) | bytes explore "
+        f"{b_explore / 1e6:7.2f} MB  landmap {b_ours / 1e6:7.2f} MB  "
+        f"({row['bytes_ratio']:4.1f}× fewer)"
+    )
+    return row
+
+
+def filter_rerun_seconds(runs: int) -> dict:
+    """Server time of a full app rerun after a status-filter change, on the sample data."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=120).run()
+    choices = [["listed"], ["under_construction"], ["planned", "ready"], []]
+    samples = []
+    for i in range(runs):
+        widget = at.multiselect(key="status__idle_land")
+        widget.set_value(choices[i % len(choices)])
+        start = time.perf_counter()
+        at.run()
+        samples.append(time.perf_counter() - start)
+    median = statistics.median(samples)
+    print(
+        f"filter change (full rerun, sample data): median {median:.3f} s, "
+        f"max {max(samples):.3f} s over {runs} runs"
+    )
+    return {"filter_rerun_median_s": median, "filter_rerun_max_s": max(samples)}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plots", type=int, default=10_000, help="synthetic plot count")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N timings")
+    parser.add_argument("--reruns", type=int, default=8, help="filter changes to time")
+    parser.add_argument("--no-rerun", action="store_true", help="skip the AppTest rerun timing")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+
+    dataset = load_dataset(GpkgStore(DEFAULT_DATA_PATH), DEFAULT_BOUNDARY_PATH)
+    results = {
+        "rows": [
+            compare("(a) sample data", dataset.frames, dataset.boundary, args.repeat),
+            compare(
+                f"(b) synthetic {args.plots}",
+                {"idle_land": synthetic_plots(args.plots)},
+                dataset.boundary,
+                args.repeat,
+            ),
+        ]
+    }
+    if not args.no_rerun:
+        results.update(filter_rerun_seconds(args.reruns))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2))
+    return results
+
+
+if __name__ == "__main__":
+    main()

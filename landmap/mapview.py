@@ -1,0 +1,329 @@
+"""Filtered frames → the map: a light base map plus feature groups of compact GeoJSON.
+
+Why not ``folium.GeoJson``: it embeds every column of the frame, full-precision coordinates and a
+per-feature bbox, emits a style ``switch`` that grows with the feature count, and its
+GeoJsonTooltip/GeoJsonPopup put values into ``innerHTML`` unescaped (security.md §2.1 X2).
+Here each feature carries only ``id``, ``n`` (name) and ``s`` (status code); coordinates are
+rounded to ~0.1 m; colours and labels are looked up in small per-layer tables; and tooltips are
+built with ``textContent``, so a name is always shown as text, never parsed as HTML.
+
+No Streamlit here: the UI hands the groups to ``st_folium(feature_group_to_add=...)``, which swaps
+them inside the existing map, so filtering never resets the user's zoom
+(streamlit-folium.md §1.3).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from landmap import geo
+from landmap.i18n import t
+from landmap.layers import (
+    LAYER_BY_ID,
+    UNKNOWN_STATUS_STYLE,
+    GeometryKind,
+    LayerSpec,
+    StatusSpec,
+)
+from landmap.offline import OfflineFullscreen, OfflineMap, OfflineMeasureControl
+
+COORD_DECIMALS = 6  # ~0.1 m at Xiqu
+DISTRICT_CENTER = (26.612, 101.560)
+
+SELECTION_STYLE = {"color": "#ff1744", "weight": 5, "opacity": 1.0, "fill": False}
+BOUNDARY_STYLE = {
+    "color": "#37474f",
+    "weight": 2,
+    "opacity": 0.8,
+    "dashArray": "8 6",
+    "fill": False,
+}
+
+
+def feature_strings(frame: gpd.GeoDataFrame) -> pd.Series:
+    """Each drawable feature as compact GeoJSON text, indexed by feature id.
+
+    Computed once per layer and data version; a filter change then only joins a subset.
+    Features without geometry are left out (they stay in the table and the notice).
+    """
+    if frame.empty:
+        return pd.Series([], dtype=object)
+    geoms = frame.geometry.to_numpy()
+    drawable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not drawable.any():
+        return pd.Series([], dtype=object)
+    shown = frame[drawable]
+    geometry_json = shapely.to_geojson(geo.round_coordinates(geoms[drawable], COORD_DECIMALS))
+    texts = [
+        '{"type":"Feature","properties":'
+        + json.dumps({"id": fid, "n": name, "s": status}, ensure_ascii=False)
+        + ',"geometry":'
+        + gj
+        + "}"
+        for fid, name, status, gj in zip(
+            shown["id"].astype(str),
+            shown["name"].astype(str),
+            shown["status"].astype(str),
+            geometry_json,
+            strict=True,
+        )
+    ]
+    return pd.Series(texts, index=shown.index, dtype=object)
+
+
+def feature_collection(strings: Sequence[str] | pd.Series) -> str:
+    return '{"type":"FeatureCollection","features":[' + ",".join(strings) + "]}"
+
+
+def script_safe_json(text: str) -> str:
+    """JSON that cannot end the <script> it sits in (``</script>``, ``<!--``) nor a JS line.
+
+    The replacements only ever hit characters inside JSON strings, where the escapes are valid.
+    """
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _js(value: object) -> str:
+    return script_safe_json(json.dumps(value, ensure_ascii=False))
+
+
+def status_style(spec: LayerSpec, status: StatusSpec) -> dict[str, object]:
+    """The Leaflet path style of one status in one layer."""
+    if spec.geometry is GeometryKind.LINE:
+        style: dict[str, object] = {
+            "color": status.outline or status.color,
+            "weight": 5,
+            "opacity": 0.95,
+        }
+    else:
+        style = {
+            "color": status.outline or status.color,
+            "weight": 2.5 if status.outline else 1.5,
+            "opacity": 0.95,
+            "fillColor": status.color,
+            "fillOpacity": 0.55,
+        }
+    if status.dashed:
+        style["dashArray"] = "6 4"
+    return style
+
+
+def layer_style_tables(
+    spec: LayerSpec, codes_present: Sequence[str], lang: str
+) -> tuple[dict[str, dict], dict[str, str], dict[str, object]]:
+    """Styles and labels by status code, plus the grey style for codes the layer does not know."""
+    styles = {s.code: status_style(spec, s) for s in spec.statuses}
+    labels = {s.code: s.label.get(lang) for s in spec.statuses}
+    for code in codes_present:
+        if code not in labels:
+            labels[code] = spec.status_label(code, lang)
+    return styles, labels, status_style(spec, UNKNOWN_STATUS_STYLE)
+
+
+class VectorLayer(MacroElement):
+    """A GeoJSON layer drawn from pre-serialised text, styled and labelled by lookup tables."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var styles = {{ this.styles_js }};
+            var labels = {{ this.labels_js }};
+            var fallback = {{ this.fallback_js }};
+            var layerName = {{ this.layer_name_js }};
+            var interactive = {{ this.interactive_js }};
+            function styleOf(feature) {
+                return styles[feature.properties.s] || fallback;
+            }
+            var layer = L.geoJson(null, {
+                interactive: interactive,
+                style: styleOf,
+                pointToLayer: function (feature, latlng) {
+                    return L.circleMarker(latlng, Object.assign({radius: 7}, styleOf(feature)));
+                },
+                onEachFeature: function (feature, sublayer) {
+                    if (!interactive) { return; }
+                    // textContent only: a name is data, never markup.
+                    var box = document.createElement("div");
+                    var title = document.createElement("strong");
+                    title.textContent = feature.properties.n;
+                    var status = document.createElement("div");
+                    var code = feature.properties.s;
+                    status.textContent = layerName + " · " + (labels[code] || code);
+                    box.appendChild(title);
+                    box.appendChild(status);
+                    sublayer.bindTooltip(box, {sticky: true, direction: "top"});
+                }
+            });
+            layer.addData({{ this.data_js }});
+            return layer;
+        })();
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        collection_json: str,
+        *,
+        styles: Mapping[str, Mapping[str, object]] | None = None,
+        labels: Mapping[str, str] | None = None,
+        fallback: Mapping[str, object] | None = None,
+        layer_name: str = "",
+        interactive: bool = True,
+    ) -> None:
+        super().__init__()
+        self._name = "VectorLayer"
+        self.data_js = script_safe_json(collection_json)
+        self.styles_js = _js(dict(styles or {}))
+        self.labels_js = _js(dict(labels or {}))
+        self.fallback_js = _js(dict(fallback or {}))
+        self.layer_name_js = _js(layer_name)
+        self.interactive_js = "true" if interactive else "false"
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, position: "bottomleft"})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """What the map shows besides its base: one group per shown layer plus context groups."""
+
+    groups: list[folium.FeatureGroup]
+    feature_count: int
+
+
+def build_feature_groups(
+    strings_by_layer: Mapping[str, pd.Series],
+    shown_ids: Mapping[str, Sequence[str] | pd.Index],
+    lang: str,
+    *,
+    codes_by_layer: Mapping[str, Sequence[str]] | None = None,
+    selected: tuple[str, str] | None = None,
+    boundary_json: str | None = None,
+    basemap: folium.FeatureGroup | None = None,
+) -> MapLayers:
+    """Feature groups for ``st_folium(feature_group_to_add=...)``.
+
+    ``strings_by_layer`` are the cached ``feature_strings`` of whole layers; ``shown_ids`` the ids
+    that pass the filter; ``selected`` is (layer id, feature id) of the highlighted feature.
+    """
+    groups: list[folium.FeatureGroup] = []
+    if basemap is not None:
+        groups.append(basemap)
+    if boundary_json is not None:
+        context = folium.FeatureGroup(name=t("map.boundary", lang), control=True)
+        VectorLayer(boundary_json, fallback=BOUNDARY_STYLE, interactive=False).add_to(context)
+        groups.append(context)
+    count = 0
+    for layer_id, ids in shown_ids.items():
+        spec = LAYER_BY_ID[layer_id]
+        strings = strings_by_layer.get(layer_id, pd.Series([], dtype=object))
+        subset = strings[strings.index.isin(ids)] if len(strings) else strings
+        count += len(subset)
+        codes = (codes_by_layer or {}).get(layer_id, ())
+        styles, labels, fallback = layer_style_tables(spec, codes, lang)
+        group = folium.FeatureGroup(name=spec.name.get(lang))
+        VectorLayer(
+            feature_collection(subset.tolist()),
+            styles=styles,
+            labels=labels,
+            fallback=fallback,
+            layer_name=spec.short_name.get(lang),
+        ).add_to(group)
+        groups.append(group)
+    if selected is not None:
+        layer_id, feature_id = selected
+        strings = strings_by_layer.get(layer_id)
+        if strings is not None and feature_id in strings.index:
+            highlight = folium.FeatureGroup(name=t("map.selected", lang), control=False)
+            VectorLayer(
+                feature_collection([strings[feature_id]]),
+                fallback=SELECTION_STYLE,
+                interactive=False,
+            ).add_to(highlight)
+            groups.append(highlight)
+    return MapLayers(groups, count)
+
+
+def boundary_collection(boundary: gpd.GeoDataFrame | None) -> str | None:
+    if boundary is None or boundary.empty:
+        return None
+    geoms = geo.round_coordinates(boundary.geometry.to_numpy(), 5)
+    features = [
+        '{"type":"Feature","properties":{},"geometry":' + gj + "}"
+        for gj in shapely.to_geojson(geoms)
+    ]
+    return feature_collection(features)
+
+
+def base_map(lang: str, bounds: Sequence[Sequence[float]] | None = None) -> folium.Map:
+    """The map without data: controls only, identical on every rerun (stable component id)."""
+    fmap = OfflineMap(
+        location=DISTRICT_CENTER,
+        zoom_start=12,
+        tiles=None,
+        control_scale=False,  # folium's scale adds miles; ours is metric only
+        min_zoom=8,
+        max_zoom=19,
+    )
+    OfflineFullscreen(
+        position="topleft",
+        title=t("map.fullscreen", lang),
+        title_cancel=t("map.fullscreen_exit", lang),
+    ).add_to(fmap)
+    OfflineMeasureControl(lang=lang).add_to(fmap)
+    MetricScale().add_to(fmap)
+    if bounds is not None:
+        fmap.fit_bounds(bounds)
+    return fmap
+
+
+def bounds_of(frame: gpd.GeoDataFrame | None) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of a frame's drawable geometry, for fit_bounds."""
+    if frame is None or frame.empty:
+        return None
+    geoms = frame.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not present.any():
+        return None
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms[present])
+    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
+        return None
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+def focus_on(geometry: shapely.Geometry) -> tuple[dict[str, float], int]:
+    """Center and zoom that show one feature (used when it is selected from the table or URL)."""
+    minx, miny, maxx, maxy = geometry.bounds
+    center = {"lat": (miny + maxy) / 2, "lng": (minx + maxx) / 2}
+    span = max(maxx - minx, maxy - miny, 1e-4)
+    zoom = int(np.clip(np.floor(np.log2(360 / span)) - 1, 12, 17))
+    return center, zoom

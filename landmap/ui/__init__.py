@@ -1,0 +1,1 @@
+"""Streamlit only: pages, widgets, URL ↔ state, the st_folium wrapper. Nothing imports this."""

@@ -1,0 +1,90 @@
+"""The map page: filters in the sidebar; map and details side by side; summary and table below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from landmap.config import load_settings
+from landmap.dataset import Dataset
+from landmap.escaping import md_escape
+from landmap.i18n import t
+from landmap.mapview import focus_on
+from landmap.query import count_features, describe_filter, filter_features
+from landmap.ui import state
+from landmap.ui.data import get_dataset
+from landmap.ui.detail import render_detail
+from landmap.ui.map_panel import render_legend, render_map
+from landmap.ui.sidebar import render_sidebar
+from landmap.ui.tables import render_feature_table, render_summary
+
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
+
+
+def _secrets() -> dict:
+    try:
+        return dict(st.secrets)
+    except Exception:  # no secrets.toml is the normal case, not an error
+        return {}
+
+
+def main() -> None:
+    settings = load_settings(secrets=_secrets())
+    state.init_from_url()
+    basemap = render_sidebar(settings)
+    lang = state.lang()
+    dataset = get_dataset(settings)
+    _focus_on_linked_plot(dataset)
+
+    st.title(t("app.title", lang))
+    flt = state.current_filter()
+    shown = filter_features(dataset.frames, flt)
+    st.caption(
+        t("app.showing", lang, count=count_features(shown), filter=describe_filter(flt, lang))
+    )
+    if settings.is_sample_data:
+        st.info(t("notice.sample", lang), icon=":material/info:")
+    _render_issues(dataset, lang)
+
+    map_col, detail_col = st.columns([3, 2], gap="medium")
+    with map_col:
+        render_map(dataset, settings, shown, lang, basemap)
+        render_legend(list(shown), lang)
+    with detail_col:
+        render_detail(dataset, state.selected_id(), lang)
+
+    summary_tab, table_tab = st.tabs([t("tabs.summary", lang), t("tabs.table", lang)])
+    with summary_tab:
+        render_summary(shown, lang)
+    with table_tab:
+        render_feature_table(dataset, shown, lang)
+
+    state.write_url(basemap)
+
+
+def _focus_on_linked_plot(dataset: Dataset) -> None:
+    """A shared link with ``plot=`` opens zoomed to that feature, once."""
+    if not st.session_state.pop("_focus_plot_from_url", False):
+        return
+    found = dataset.feature(state.selected_id() or "")
+    if found is not None and found[1].geometry is not None:
+        st.session_state[state.FOCUS] = focus_on(found[1].geometry)
+
+
+def _render_issues(dataset: Dataset, lang: str) -> None:
+    if not dataset.issues:
+        return
+    errors = [i for i in dataset.issues if i.is_error]
+    box = st.error if errors else st.warning
+    box(t("issues.headline", lang, count=len(dataset.issues)), icon=":material/report:")
+    with st.expander(t("issues.details", lang), expanded=bool(errors)):
+        for issue in dataset.issues:
+            # Messages carry ids and codes from the data: escaped, shown as text.
+            st.markdown("- " + md_escape(issue.message(lang)))
+
+
+def run() -> None:
+    # A local icon: ":material/..." page icons are fetched from a Google font CDN.
+    st.set_page_config(page_title="西区土地与项目一张图", page_icon=str(FAVICON), layout="wide")
+    main()

@@ -1,0 +1,50 @@
+"""Cached access to the dataset and its map payload, keyed by cheap keys (path + file version)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from landmap.config import Settings
+from landmap.dataset import Dataset, load_dataset
+from landmap.mapview import boundary_collection, feature_strings
+from landmap.store import GpkgStore
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _dataset(data_path: str, boundary_path: str, version: str) -> Dataset:
+    # ``version`` is only part of the key: a changed file gets a fresh load.
+    return load_dataset(GpkgStore(data_path), Path(boundary_path))
+
+
+def get_dataset(settings: Settings) -> Dataset:
+    """The dataset, shared read-only by all sessions until the file changes."""
+    version = GpkgStore(settings.data_path).version()
+    return _dataset(str(settings.data_path), str(settings.boundary_path), version)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _layer_strings(data_path: str, boundary_path: str, version: str, layer_id: str) -> pd.Series:
+    dataset = _dataset(data_path, boundary_path, version)
+    return feature_strings(dataset.frames[layer_id])
+
+
+def layer_strings(settings: Settings, dataset: Dataset) -> dict[str, pd.Series]:
+    """Per layer, each feature's GeoJSON text: serialised once per data version."""
+    return {
+        layer_id: _layer_strings(
+            str(settings.data_path), str(settings.boundary_path), dataset.version, layer_id
+        )
+        for layer_id in dataset.frames
+    }
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _boundary_json(data_path: str, boundary_path: str, version: str) -> str | None:
+    return boundary_collection(_dataset(data_path, boundary_path, version).boundary)
+
+
+def boundary_json(settings: Settings, dataset: Dataset) -> str | None:
+    return _boundary_json(str(settings.data_path), str(settings.boundary_path), dataset.version)

@@ -1,0 +1,128 @@
+"""The detail panel of the selected feature: everything the registry says about it."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from landmap.dataset import Dataset
+from landmap.escaping import html_text, md_escape
+from landmap.i18n import t
+from landmap.layers import (
+    COMMON_FIELDS,
+    UNKNOWN_STATUS_STYLE,
+    FieldKind,
+    GeometryKind,
+    LayerSpec,
+    subdistrict_label,
+)
+
+
+def render_detail(dataset: Dataset, feature_id: str | None, lang: str) -> None:
+    if not feature_id:
+        st.info(t("detail.none_selected", lang))
+        return
+    found = dataset.feature(feature_id)
+    if found is None:
+        st.warning(t("detail.not_found", lang, id=md_escape(feature_id)))
+        return
+    spec, row = found
+    st.markdown(f"#### {md_escape(row['name'] or feature_id)}")
+    st.caption(
+        f"{md_escape(spec.name.get(lang))} · {md_escape(feature_id)}"
+        + (
+            f" · {t('detail.illustrative', lang)}"
+            if row.get("coord_quality") == "illustrative"
+            else ""
+        )
+    )
+    status = spec.status(str(row["status"]))
+    st.html(
+        _headline_html(
+            spec.status_label(str(row["status"]), lang),
+            status.color if status else UNKNOWN_STATUS_STYLE.color,
+            measures(spec, row, lang),
+        )
+    )
+    if row.get("geometry") is None:
+        st.warning(t("detail.no_geometry", lang))
+
+    _facts_table(t("detail.basic", lang), _basic_rows(spec, row, lang))
+    dates = [(f.label.get(lang), f.display(row.get(f.key), lang)) for f in spec.date_fields]
+    _facts_table(t("detail.dates", lang), dates)
+    own = [
+        (f.label.get(lang), f.display(row.get(f.key), lang))
+        for f in spec.fields
+        if f.kind is not FieldKind.DATE
+    ]
+    _facts_table(t("detail.layer_fields", lang, layer=spec.short_name.get(lang)), own)
+
+
+def measures(spec: LayerSpec, row: pd.Series, lang: str) -> list[tuple[str, str]]:
+    """Area in 亩 and m² for land, length in km for roads (computed in EPSG:4543)."""
+    if spec.geometry is GeometryKind.LINE:
+        return [(t("col.length_km", lang), _number(row.get("length_km"), 2))]
+    return [
+        (t("col.area_mu", lang), _number(row.get("area_mu"), 2)),
+        (t("col.area_m2", lang), _number(row.get("area_m2"), 0)),
+    ]
+
+
+def _basic_rows(spec: LayerSpec, row: pd.Series, lang: str) -> list[tuple[str, str]]:
+    rows = [
+        (t("col.id", lang), str(row["id"])),
+        (t("col.layer", lang), spec.name.get(lang)),
+    ]
+    for fspec in COMMON_FIELDS:
+        value = row.get(fspec.key)
+        if fspec.key == "subdistrict" and isinstance(value, str):
+            value = subdistrict_label(value, lang)
+        rows.append((fspec.label.get(lang), fspec.display(value, lang)))
+    return rows
+
+
+def _headline_html(status_label: str, color: str, figures: list[tuple[str, str]]) -> str:
+    """Status pill and area/length figures. Every text is escaped; st.html also sanitises."""
+    cells = "".join(
+        f'<div style="margin-right:1.6rem"><div style="font-size:.8rem;color:#666">'
+        f'{html_text(label)}</div><div style="font-size:1.35rem;font-weight:600">'
+        f"{html_text(value)}</div></div>"
+        for label, value in figures
+    )
+    pill = (
+        f'<span style="display:inline-block;padding:.2rem .7rem;border-radius:1rem;'
+        f"background:{html_text(color)};color:#fff;font-weight:600;"
+        f'text-shadow:0 0 2px rgba(0,0,0,.6)">{html_text(status_label)}</span>'
+    )
+    return (
+        f'<div style="display:flex;align-items:flex-end;flex-wrap:wrap;gap:.4rem 0">'
+        f'<div style="margin-right:1.6rem">{pill}</div>{cells}</div>'
+    )
+
+
+def _facts_table(title: str, rows: list[tuple[str, str]]) -> None:
+    """A two-column table of facts, as escaped HTML (compact, and no grid scrollbars)."""
+    if not rows:
+        return
+    body = "".join(
+        f'<tr><th style="text-align:left;font-weight:400;color:#555;padding:3px 12px 3px 0;'
+        f'white-space:nowrap;vertical-align:top">{html_text(label)}</th>'
+        f'<td style="padding:3px 0">{html_text(value)}</td></tr>'
+        for label, value in rows
+    )
+    st.html(
+        f'<div style="font-weight:600;margin:.6rem 0 .2rem">{html_text(title)}</div>'
+        f'<table style="border-collapse:collapse;font-size:.9rem;width:100%">{body}</table>'
+    )
+
+
+def _number(value: object, decimals: int) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if math.isnan(number):
+        return "—"
+    return f"{number:,.{decimals}f}"

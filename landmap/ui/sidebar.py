@@ -1,0 +1,88 @@
+"""The filter panel: language, layers, status (grouped by layer), subdistrict, search, basemap."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from landmap.basemaps import BASEMAPS, TIANDITU_KEY_REQUIRED
+from landmap.config import Settings
+from landmap.i18n import LANGUAGES, t
+from landmap.layers import LAYERS, SUBDISTRICTS, subdistrict_label
+from landmap.ui import state
+
+
+def render_sidebar(settings: Settings) -> str:
+    """Draw the filters into the sidebar; returns the basemap actually usable."""
+    sb = st.sidebar
+    sb.radio(
+        "语言 / Language",
+        LANGUAGES,
+        key=state.LANG,
+        format_func=lambda code: {"zh": "中文", "en": "English"}[code],
+        horizontal=True,
+    )
+    lang = state.lang()
+
+    sb.subheader(t("filters.layers", lang))
+    for spec in LAYERS:
+        sb.checkbox(spec.name.get(lang), key=state.layer_key(spec.id))
+
+    sb.subheader(t("filters.status", lang))
+    sb.caption(t("filters.status_help", lang))
+    for spec in LAYERS:
+        labels = {s.code: s.label.get(lang) for s in spec.statuses}
+        sb.multiselect(
+            spec.name.get(lang),
+            spec.status_codes,
+            key=state.status_key(spec.id),
+            format_func=labels.__getitem__,
+            on_change=state.on_layer_status_change,
+            args=(spec.id,),
+            placeholder=t("filters.all_statuses", lang),
+            disabled=not st.session_state.get(state.layer_key(spec.id), True),
+        )
+
+    sb.subheader(t("filters.place", lang))
+    sb.multiselect(
+        t("filters.subdistrict", lang),
+        list(SUBDISTRICTS),
+        key=state.SUBDISTRICTS,
+        format_func=lambda name: subdistrict_label(name, lang),
+        placeholder=t("filters.all_subdistricts", lang),
+    )
+    sb.text_input(
+        t("filters.search", lang),
+        key=state.SEARCH,
+        placeholder=t("filters.search_placeholder", lang),
+    )
+    sb.button(t("filters.reset", lang), on_click=_reset_filters)
+
+    sb.subheader(t("basemap.title", lang))
+
+    def basemap_label(choice: str) -> str:
+        label = t(f"basemap.{choice}", lang)
+        if choice in TIANDITU_KEY_REQUIRED and not settings.tianditu_key:
+            label += t("basemap.needs_key_suffix", lang)
+        return label
+
+    choice = sb.selectbox(
+        t("basemap.title", lang),
+        BASEMAPS,
+        key=state.BASEMAP,
+        format_func=basemap_label,
+        label_visibility="collapsed",
+    )
+    if choice in TIANDITU_KEY_REQUIRED and not settings.tianditu_key:
+        sb.warning(t("basemap.no_key", lang))
+        return "none"
+    if choice != "none":
+        sb.caption(t("basemap.online_note", lang))
+    return choice
+
+
+def _reset_filters() -> None:
+    for spec in LAYERS:
+        st.session_state[state.layer_key(spec.id)] = True
+    state.set_statuses(set())
+    st.session_state[state.SUBDISTRICTS] = []
+    st.session_state[state.SEARCH] = ""

@@ -1,0 +1,103 @@
+"""Session state: the widgets' keys, the selected feature, and the URL that mirrors them.
+
+The canonical filter lives in a few session keys; widgets are bound to them by key. The URL is
+read once per session (a shared link restores the view) and written at the end of every run
+(so the address bar always carries the current view).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from landmap.i18n import DEFAULT_LANGUAGE, normalise_language
+from landmap.layers import LAYERS, LayerSpec
+from landmap.query import FeatureFilter
+from landmap.urlstate import ViewState, parse_query, to_query
+
+LANG = "lang"
+SUBDISTRICTS = "subdistricts"
+SEARCH = "search"
+BASEMAP = "basemap"
+STATUSES = "statuses"  # the canonical set of status codes, shared by all layers
+SELECTED = "selected_id"
+FOCUS = "map_focus"  # (center, zoom) to move the map to, or None
+TABLE_GENERATION = "table_generation"  # bumped when the selection comes from outside the table
+_URL_LOADED = "_url_loaded"
+
+
+def layer_key(layer_id: str) -> str:
+    return f"layer_on__{layer_id}"
+
+
+def status_key(layer_id: str) -> str:
+    return f"status__{layer_id}"
+
+
+def init_from_url(layers: tuple[LayerSpec, ...] = LAYERS) -> None:
+    """Seed every widget from the URL, once per browser session."""
+    if st.session_state.get(_URL_LOADED):
+        return
+    view = parse_query(st.query_params.to_dict(), layers)
+    st.session_state[LANG] = view.lang
+    for spec in layers:
+        st.session_state[layer_key(spec.id)] = spec.id in view.filter.layers
+    set_statuses(view.filter.statuses, layers)
+    st.session_state[SUBDISTRICTS] = sorted(view.filter.subdistricts)
+    st.session_state[SEARCH] = view.filter.text
+    st.session_state[BASEMAP] = view.basemap
+    st.session_state[SELECTED] = view.plot
+    st.session_state[FOCUS] = None
+    st.session_state[TABLE_GENERATION] = 0
+    st.session_state["_focus_plot_from_url"] = view.plot is not None
+    st.session_state[_URL_LOADED] = True
+
+
+def lang() -> str:
+    return normalise_language(st.session_state.get(LANG, DEFAULT_LANGUAGE))
+
+
+def set_statuses(codes: frozenset[str] | set[str], layers: tuple[LayerSpec, ...] = LAYERS) -> None:
+    """Store the shared status set and show it in every layer's status widget."""
+    st.session_state[STATUSES] = sorted(codes)
+    for spec in layers:
+        st.session_state[status_key(spec.id)] = [c for c in spec.status_codes if c in codes]
+
+
+def on_layer_status_change(layer_id: str, layers: tuple[LayerSpec, ...] = LAYERS) -> None:
+    """One layer's status widget changed: the same codes follow in every other layer."""
+    spec = next(s for s in layers if s.id == layer_id)
+    chosen = set(st.session_state.get(status_key(layer_id), []))
+    current = set(st.session_state.get(STATUSES, []))
+    updated = (current - set(spec.status_codes)) | chosen
+    set_statuses(updated, layers)
+
+
+def current_filter(layers: tuple[LayerSpec, ...] = LAYERS) -> FeatureFilter:
+    return FeatureFilter(
+        layers=tuple(s.id for s in layers if st.session_state.get(layer_key(s.id), True)),
+        statuses=frozenset(st.session_state.get(STATUSES, [])),
+        subdistricts=frozenset(st.session_state.get(SUBDISTRICTS, [])),
+        text=str(st.session_state.get(SEARCH, "") or ""),
+    )
+
+
+def selected_id() -> str | None:
+    return st.session_state.get(SELECTED)
+
+
+def select(feature_id: str | None, *, from_table: bool = False, focus=None) -> None:
+    """Make ``feature_id`` the selected feature; ``focus`` moves the map to it."""
+    st.session_state[SELECTED] = feature_id
+    if focus is not None:
+        st.session_state[FOCUS] = focus
+    if not from_table:
+        # A new table key lets the table show the new selection as its default.
+        st.session_state[TABLE_GENERATION] = st.session_state.get(TABLE_GENERATION, 0) + 1
+
+
+def write_url(basemap: str) -> None:
+    """Mirror the current view into the address bar (only when it changed)."""
+    view = ViewState(filter=current_filter(), plot=selected_id(), lang=lang(), basemap=basemap)
+    wanted = to_query(view)
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install everything the tests need on a fresh Debian machine, then run the linter and every test.
+#   - Debian packages: chromium (the real browser for the browser tests; Playwright's own browser
+#     download is not used) and fonts-noto-cjk (Chinese text in screenshots).
+#   - Python packages: requirements-test.txt, into .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+
+.venv/bin/ruff check .
+.venv/bin/python -m pytest "$@"

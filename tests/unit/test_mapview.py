@@ -1,0 +1,142 @@
+"""The map payload: small, only the shown fields, and text that can never become markup."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from streamlit_folium import _get_map_string, generate_js_hash
+
+from landmap.dataset import load_dataset
+from landmap.mapview import (
+    base_map,
+    bounds_of,
+    build_feature_groups,
+    feature_collection,
+    feature_strings,
+    focus_on,
+)
+from landmap.query import FeatureFilter, filter_features
+from landmap.store import GpkgStore
+from tests.conftest import BOUNDARY, layer_frame, square_4543, write_gpkg
+
+XSS_NAME = "<img src=x onerror=\"document.title='pwned'\">"
+
+
+@pytest.fixture
+def dataset(tiny_gpkg):
+    return load_dataset(GpkgStore(tiny_gpkg), BOUNDARY)
+
+
+def render_groups(groups) -> str:
+    import folium
+
+    fmap = folium.Map(tiles=None)
+    for group in groups:
+        group.add_to(fmap)
+    return fmap.get_root().render()
+
+
+def test_features_carry_only_id_name_and_status(dataset):
+    strings = feature_strings(dataset.frames["idle_land"])
+    collection = json.loads(feature_collection(strings))
+    props = [f["properties"] for f in collection["features"]]
+    assert props[0] == {"id": "T-1", "n": "陶家渡片区闲置地", "s": "listed"}
+    assert all(set(p) == {"id", "n", "s"} for p in props)
+    assert "bbox" not in collection["features"][0]
+
+
+def test_coordinates_are_rounded_to_six_decimals(dataset):
+    text = feature_collection(feature_strings(dataset.frames["idle_land"]))
+    decimals = [len(m) for m in re.findall(r"\d+\.(\d+)", text)]
+    assert decimals and max(decimals) <= 6
+
+
+def test_features_without_shape_are_not_drawn():
+    from landmap.dataset import normalise_layer
+    from landmap.layers import LAYER_BY_ID
+
+    spec = LAYER_BY_ID["idle_land"]
+    raw = layer_frame(
+        spec,
+        [
+            {"id": "A", "name": "a", "status": "ready", "geometry": square_4543(0, 0, 10)},
+            {"id": "B", "name": "b", "status": "ready", "geometry": None},
+        ],
+    )
+    frame, _ = normalise_layer(raw, spec, "x")
+    assert list(feature_strings(frame).index) == ["A"]
+
+
+def test_filtered_groups_contain_only_shown_features(dataset):
+    shown = filter_features(dataset.frames, FeatureFilter(statuses=frozenset({"listed"})))
+    strings = {lid: feature_strings(f) for lid, f in dataset.frames.items()}
+    layers = build_feature_groups(strings, {k: v.index for k, v in shown.items()}, "zh")
+    html = render_groups(layers.groups)
+    assert layers.feature_count == 1
+    assert '"T-1"' in html and '"T-2"' not in html and '"D-1"' not in html
+
+
+def test_hidden_fields_never_reach_the_page(dataset):
+    strings = {lid: feature_strings(f) for lid, f in dataset.frames.items()}
+    shown = {lid: f.index for lid, f in dataset.frames.items()}
+    html = render_groups(build_feature_groups(strings, shown, "zh").groups)
+    assert "攀钢集团" not in html  # owner_name of T-1: in the detail panel, not in the payload
+    assert "西区自然资源局" not in html
+
+
+def test_hostile_names_are_data_not_markup(tmp_path):
+    from landmap.layers import LAYER_BY_ID
+
+    spec = LAYER_BY_ID["idle_land"]
+    names = [
+        XSS_NAME,
+        "</script><script>document.title='x'</script>",
+        "${document.title}",
+        "`+alert(1)+`",
+        "a\u2028b",
+    ]
+    rows = [
+        {"id": f"X{i}", "name": name, "status": "ready", "geometry": square_4543(i * 100, 0, 50)}
+        for i, name in enumerate(names)
+    ]
+    path = write_gpkg(tmp_path / "xss.gpkg", {"idle_land": layer_frame(spec, rows)})
+    frame = load_dataset(GpkgStore(path)).frames["idle_land"]
+    strings = {"idle_land": feature_strings(frame)}
+    html = render_groups(build_feature_groups(strings, {"idle_land": frame.index}, "zh").groups)
+    assert "<img" not in html and "</script><script>" not in html and "\u2028" not in html
+    assert "\\u003cimg src=x" in html
+    # Tooltips are built with textContent; nothing from data goes through innerHTML.
+    assert "innerHTML" not in html and "textContent" in html
+    # The JSON still parses back to the exact names.
+    payload = re.search(r"\.addData\((\{.*?\})\);", html, re.DOTALL).group(1)
+    parsed = [f["properties"]["n"] for f in json.loads(payload)["features"]]
+    assert parsed == names
+
+
+def test_base_map_is_identical_whatever_the_filter(dataset):
+    """The map's identity must not change with the data, or the iframe remounts and the user
+    loses the zoom (streamlit-folium.md §1.3)."""
+    bounds = bounds_of(dataset.boundary)
+    first = generate_js_hash(_get_map_string(base_map("zh", bounds)), "map", False)
+    second = generate_js_hash(_get_map_string(base_map("zh", bounds)), "map", False)
+    assert first == second
+
+
+def test_base_map_has_no_remote_assets(dataset):
+    html = base_map("zh", bounds_of(dataset.boundary)).get_root().render()
+    assert not re.search(r"(src|href)=\"https?://", html)
+
+
+def test_selected_feature_is_highlighted_in_its_own_group(dataset):
+    strings = {lid: feature_strings(f) for lid, f in dataset.frames.items()}
+    layers = build_feature_groups(strings, {"idle_land": []}, "zh", selected=("roads", "D-1"))
+    html = render_groups(layers.groups)
+    assert '"D-1"' in html and layers.feature_count == 0
+
+
+def test_focus_zooms_in_on_small_features(dataset):
+    center, zoom = focus_on(dataset.frames["idle_land"].loc["T-1"].geometry)
+    assert 26.5 < center["lat"] < 26.7 and 101.4 < center["lng"] < 101.7
+    assert 15 <= zoom <= 17
