@@ -14,7 +14,6 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_PATH = REPO_ROOT / "data" / "xiqu_sample.gpkg"
 DEFAULT_BOUNDARY_PATH = REPO_ROOT / "data" / "xiqu_boundary_wgs84.geojson"
-SAMPLE_DATA_PATH = DEFAULT_DATA_PATH
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class Settings:
 
     @property
     def is_sample_data(self) -> bool:
-        return self.data_path.resolve() == SAMPLE_DATA_PATH.resolve()
+        return self.data_path.resolve() == DEFAULT_DATA_PATH.resolve()
 
 
 def load_settings(
@@ -37,9 +36,9 @@ def load_settings(
     """
     env = os.environ if environ is None else environ
     secrets = secrets or {}
-    key = env.get("TIANDITU_KEY") or secrets.get("tianditu_key") or None
+    key = str(env.get("TIANDITU_KEY") or secrets.get("tianditu_key") or "").strip()
     return Settings(
         data_path=Path(env.get("LANDMAP_DATA") or DEFAULT_DATA_PATH),
         boundary_path=Path(env.get("LANDMAP_BOUNDARY") or DEFAULT_BOUNDARY_PATH),
-        tianditu_key=str(key).strip() or None if key else None,
+        tianditu_key=key or None,
     )

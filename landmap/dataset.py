@@ -11,8 +11,7 @@ Every decision that touches a feature becomes a ``DataIssue`` naming the file, t
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -372,16 +371,3 @@ def _iso_date(value: object) -> str | None:
 def _short(detail: object, limit: int = 300) -> str:
     text = str(detail)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def issues_as_records(issues: Iterable[DataIssue], lang: str) -> list[dict[str, str]]:
-    """The notice as plain rows (for a table or a JSON log)."""
-    return [
-        {
-            "kind": issue.kind.value,
-            "layer": issue.layer_id or "",
-            "ids": json.dumps(list(issue.feature_ids), ensure_ascii=False),
-            "message": issue.message(lang),
-        }
-        for issue in issues
-    ]

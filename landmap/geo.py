@@ -61,8 +61,3 @@ def guess_missing_crs(total_bounds: np.ndarray) -> str | None:
     if north_ok and _GK_ZONE34_EASTING[0] <= minx and maxx <= _GK_ZONE34_EASTING[1]:
         return "EPSG:4522"
     return None
-
-
-def round_coordinates(geoms: np.ndarray, decimals: int) -> np.ndarray:
-    """Round every vertex; 6 decimals of a degree is ~0.1 m, plenty for a screen."""
-    return shapely.transform(geoms, lambda coords: np.round(coords, decimals))

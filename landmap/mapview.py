@@ -23,10 +23,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from landmap import geo
+from landmap.geoencode import DECODER_JS, encode_geometries
 from landmap.i18n import t
 from landmap.layers import (
     LAYER_BY_ID,
@@ -37,7 +37,6 @@ from landmap.layers import (
 )
 from landmap.offline import OfflineFullscreen, OfflineMap, OfflineMeasureControl
 
-COORD_DECIMALS = 6  # ~0.1 m at Xiqu
 DISTRICT_CENTER = (26.612, 101.560)
 
 SELECTION_STYLE = {"color": "#ff1744", "weight": 5, "opacity": 1.0, "fill": False}
@@ -51,8 +50,9 @@ BOUNDARY_STYLE = {
 
 
 def feature_strings(frame: gpd.GeoDataFrame) -> pd.Series:
-    """Each drawable feature as compact GeoJSON text, indexed by feature id.
+    """Each drawable feature as compact JSON text, indexed by feature id.
 
+    ``{"id": …, "n": name, "s": status code, "g": encoded geometry}`` (see ``geoencode``).
     Computed once per layer and data version; a filter change then only joins a subset.
     Features without geometry are left out (they stay in the table and the notice).
     """
@@ -63,18 +63,16 @@ def feature_strings(frame: gpd.GeoDataFrame) -> pd.Series:
     if not drawable.any():
         return pd.Series([], dtype=object)
     shown = frame[drawable]
-    geometry_json = shapely.to_geojson(geo.round_coordinates(geoms[drawable], COORD_DECIMALS))
     texts = [
-        '{"type":"Feature","properties":'
-        + json.dumps({"id": fid, "n": name, "s": status}, ensure_ascii=False)
-        + ',"geometry":'
-        + gj
+        json.dumps({"id": fid, "n": name, "s": status}, ensure_ascii=False)[:-1]
+        + ',"g":'
+        + encoded
         + "}"
-        for fid, name, status, gj in zip(
+        for fid, name, status, encoded in zip(
             shown["id"].astype(str),
             shown["name"].astype(str),
             shown["status"].astype(str),
-            geometry_json,
+            encode_geometries(geoms[drawable]),
             strict=True,
         )
     ]
@@ -82,7 +80,8 @@ def feature_strings(frame: gpd.GeoDataFrame) -> pd.Series:
 
 
 def feature_collection(strings: Sequence[str] | pd.Series) -> str:
-    return '{"type":"FeatureCollection","features":[' + ",".join(strings) + "]}"
+    """The JSON array of encoded features that ``VectorLayer`` decodes in the browser."""
+    return "[" + ",".join(strings) + "]"
 
 
 def script_safe_json(text: str) -> str:
@@ -94,6 +93,7 @@ def script_safe_json(text: str) -> str:
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
@@ -108,7 +108,7 @@ def status_style(spec: LayerSpec, status: StatusSpec) -> dict[str, object]:
     if spec.geometry is GeometryKind.LINE:
         style: dict[str, object] = {
             "color": status.outline or status.color,
-            "weight": 5,
+            "weight": 4,
             "opacity": 0.95,
         }
     else:
@@ -136,6 +136,22 @@ def layer_style_tables(
     return styles, labels, status_style(spec, UNKNOWN_STATUS_STYLE)
 
 
+class _RawScript(Element):
+    """Script text that is already rendered: added as it is, never compiled as a template.
+
+    branca wraps each element's rendered script in a new Jinja template; with megabytes of data
+    that costs most of the render time, and encoded text may contain "{{" that Jinja would
+    choke on.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: object) -> str:
+        return self._text
+
+
 class VectorLayer(MacroElement):
     """A GeoJSON layer drawn from pre-serialised text, styled and labelled by lookup tables."""
 
@@ -143,6 +159,7 @@ class VectorLayer(MacroElement):
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
+            {{ this.decoder_js }}
             var styles = {{ this.styles_js }};
             var labels = {{ this.labels_js }};
             var fallback = {{ this.fallback_js }};
@@ -171,7 +188,7 @@ class VectorLayer(MacroElement):
                     sublayer.bindTooltip(box, {sticky: true, direction: "top"});
                 }
             });
-            layer.addData({{ this.data_js }});
+            layer.addData(landmapFeatures({{ this.data_js }}));
             return layer;
         })();
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
@@ -192,11 +209,16 @@ class VectorLayer(MacroElement):
         super().__init__()
         self._name = "VectorLayer"
         self.data_js = script_safe_json(collection_json)
+        self.decoder_js = DECODER_JS
         self.styles_js = _js(dict(styles or {}))
         self.labels_js = _js(dict(labels or {}))
         self.fallback_js = _js(dict(fallback or {}))
         self.layer_name_js = _js(layer_name)
         self.interactive_js = "true" if interactive else "false"
+
+    def render(self, **kwargs: object) -> None:
+        script = self._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(_RawScript(script), name=self.get_name())
 
 
 class MetricScale(MacroElement):
@@ -274,13 +296,12 @@ def build_feature_groups(
 
 
 def boundary_collection(boundary: gpd.GeoDataFrame | None) -> str | None:
+    """The district outline as an encoded feature list (context only: no id, no tooltip)."""
     if boundary is None or boundary.empty:
         return None
-    geoms = geo.round_coordinates(boundary.geometry.to_numpy(), 5)
-    features = [
-        '{"type":"Feature","properties":{},"geometry":' + gj + "}"
-        for gj in shapely.to_geojson(geoms)
-    ]
+    geoms = boundary.geometry.to_numpy()
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    features = ['{"id":"","n":"","s":"","g":' + g + "}" for g in encode_geometries(geoms)]
     return feature_collection(features)
 
 
@@ -292,6 +313,7 @@ def base_map(lang: str, bounds: Sequence[Sequence[float]] | None = None) -> foli
         tiles=None,
         control_scale=False,  # folium's scale adds miles; ours is metric only
         min_zoom=8,
+        zoom_snap=0.25,  # lets the first view fit the data snugly
         max_zoom=19,
     )
     OfflineFullscreen(
@@ -301,6 +323,10 @@ def base_map(lang: str, bounds: Sequence[Sequence[float]] | None = None) -> foli
     ).add_to(fmap)
     OfflineMeasureControl(lang=lang).add_to(fmap)
     MetricScale().add_to(fmap)
+    # Without tiles Leaflet shows a dull grey; a paper tone reads better in meetings and print.
+    fmap.get_root().header.add_child(
+        Element("<style>.leaflet-container{background:#f3f1ec}</style>"), name="landmap_css"
+    )
     if bounds is not None:
         fmap.fit_bounds(bounds)
     return fmap
@@ -318,6 +344,21 @@ def bounds_of(frame: gpd.GeoDataFrame | None) -> list[list[float]] | None:
     if not np.all(np.isfinite([minx, miny, maxx, maxy])):
         return None
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+def initial_bounds(
+    frames: Mapping[str, gpd.GeoDataFrame], boundary: gpd.GeoDataFrame | None
+) -> list[list[float]] | None:
+    """Where the map opens: all features (whatever the filter, so the view never jumps),
+    or the district outline when there is no data."""
+    boxes = [b for b in (bounds_of(f) for f in frames.values()) if b is not None]
+    if not boxes:
+        return bounds_of(boundary)
+    south = min(b[0][0] for b in boxes)
+    west = min(b[0][1] for b in boxes)
+    north = max(b[1][0] for b in boxes)
+    east = max(b[1][1] for b in boxes)
+    return [[south, west], [north, east]]
 
 
 def focus_on(geometry: shapely.Geometry) -> tuple[dict[str, float], int]:

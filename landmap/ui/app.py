@@ -11,13 +11,13 @@ from landmap.dataset import Dataset
 from landmap.escaping import md_escape
 from landmap.i18n import t
 from landmap.mapview import focus_on
-from landmap.query import count_features, describe_filter, filter_features
+from landmap.query import count_features, describe_filter, feature_table, filter_features
 from landmap.ui import state
 from landmap.ui.data import get_dataset
 from landmap.ui.detail import render_detail
 from landmap.ui.map_panel import render_legend, render_map
 from landmap.ui.sidebar import render_sidebar
-from landmap.ui.tables import render_feature_table, render_summary
+from landmap.ui.tables import apply_table_selection, render_feature_table, render_summary
 
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 
@@ -40,6 +40,8 @@ def main() -> None:
     st.title(t("app.title", lang))
     flt = state.current_filter()
     shown = filter_features(dataset.frames, flt)
+    table = feature_table(shown, lang)
+    apply_table_selection(dataset, table)
     st.caption(
         t("app.showing", lang, count=count_features(shown), filter=describe_filter(flt, lang))
     )
@@ -58,7 +60,7 @@ def main() -> None:
     with summary_tab:
         render_summary(shown, lang)
     with table_tab:
-        render_feature_table(dataset, shown, lang)
+        render_feature_table(table, lang)
 
     state.write_url(basemap)
 

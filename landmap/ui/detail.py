@@ -108,7 +108,7 @@ def _facts_table(title: str, rows: list[tuple[str, str]]) -> None:
         return
     body = "".join(
         f'<tr><th style="text-align:left;font-weight:400;color:#555;padding:3px 12px 3px 0;'
-        f'white-space:nowrap;vertical-align:top">{html_text(label)}</th>'
+        f'width:7.5em;vertical-align:top">{html_text(label)}</th>'
         f'<td style="padding:3px 0">{html_text(value)}</td></tr>'
         for label, value in rows
     )

@@ -15,7 +15,7 @@ from landmap.dataset import Dataset
 from landmap.escaping import html_text
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, UNKNOWN_STATUS_STYLE, GeometryKind
-from landmap.mapview import base_map, bounds_of, build_feature_groups
+from landmap.mapview import base_map, build_feature_groups, initial_bounds
 from landmap.ui import data, state
 
 MAP_KEY = "map"
@@ -45,7 +45,7 @@ def render_map(
     )
     # A fresh, data-free base map each run: its script never changes, so the map is not
     # remounted and keeps the user's zoom; data arrives through feature_group_to_add.
-    fmap = base_map(lang, bounds=bounds_of(dataset.boundary))
+    fmap = base_map(lang, bounds=initial_bounds(dataset.frames, dataset.boundary))
     focus = st.session_state.get(state.FOCUS)
     st_folium(
         fmap,

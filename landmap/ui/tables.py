@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from landmap.dataset import Dataset
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, GeometryKind
 from landmap.mapview import focus_on
-from landmap.query import feature_table, layer_totals, summarise
+from landmap.query import layer_totals, summarise
 from landmap.ui import state
 
 
@@ -39,37 +41,53 @@ def render_summary(shown: Mapping[str, gpd.GeoDataFrame], lang: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
 
-def render_feature_table(
-    dataset: Dataset, shown: Mapping[str, gpd.GeoDataFrame], lang: str
-) -> None:
-    table = feature_table(shown, lang)
-    if table.empty:
-        st.info(t("summary.empty", lang))
-        return
+def table_key(ids: list[str]) -> str:
+    """The table's widget key: new whenever its rows change or the map picks a feature.
+
+    A fresh key shows the current selection as the table's default, and a stored selection
+    (row positions) can never point at a different feature after a filter change.
+    """
+    return table_key_for(ids, st.session_state.get(state.TABLE_GENERATION, 0))
+
+
+def table_key_for(ids: list[str], generation: int) -> str:
+    digest = hashlib.blake2s("\n".join(ids).encode(), digest_size=6).hexdigest()
+    return f"feature_table_{generation}_{digest}"
+
+
+def apply_table_selection(dataset: Dataset, table: pd.DataFrame) -> None:
+    """A row ticked in the table selects its feature and moves the map to it.
+
+    Runs before the map is drawn, so map, details and URL follow in the same rerun.
+    """
     ids = list(table.index)
-    selected = state.selected_id()
-    default = {"selection": {"rows": [ids.index(selected)]}} if selected in ids else None
-    key = f"table_{state.TABLE_GENERATION}_{st.session_state.get(state.TABLE_GENERATION, 0)}"
-    st.dataframe(
-        table,
-        key=key,
-        hide_index=True,
-        width="stretch",
-        height=min(40 + 35 * len(table), 520),
-        on_select=lambda: _on_table_select(dataset, key, ids),
-        selection_mode="single-row",
-        selection_default=default,
-        column_config={"id": st.column_config.TextColumn(t("col.id", lang))},
-    )
-    st.caption(t("table.hint", lang))
-
-
-def _on_table_select(dataset: Dataset, key: str, ids: list[str]) -> None:
-    rows = st.session_state[key]["selection"]["rows"]
-    if not rows:
+    selection = st.session_state.get(table_key(ids))
+    rows = selection["selection"]["rows"] if selection else []
+    if not rows or ids[rows[0]] == state.selected_id():
         return
     feature_id = ids[rows[0]]
     found = dataset.feature(feature_id)
     geometry = found[1].geometry if found else None
     focus = focus_on(geometry) if geometry is not None else None
     state.select(feature_id, from_table=True, focus=focus)
+
+
+def render_feature_table(table: pd.DataFrame, lang: str) -> None:
+    if table.empty:
+        st.info(t("summary.empty", lang))
+        return
+    ids = list(table.index)
+    selected = state.selected_id()
+    default = {"selection": {"rows": [ids.index(selected)]}} if selected in ids else None
+    st.dataframe(
+        table,
+        key=table_key(ids),
+        hide_index=True,
+        width="stretch",
+        height=min(40 + 35 * len(table), 520),
+        on_select="rerun",
+        selection_mode="single-row",
+        selection_default=default,
+        column_config={"id": st.column_config.TextColumn(t("col.id", lang))},
+    )
+    st.caption(t("table.hint", lang))

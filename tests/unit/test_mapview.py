@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
+import shapely
 from streamlit_folium import _get_map_string, generate_js_hash
 
 from landmap.dataset import load_dataset
+from landmap.geoencode import decode_coords
 from landmap.mapview import (
     base_map,
     bounds_of,
@@ -38,19 +41,25 @@ def render_groups(groups) -> str:
     return fmap.get_root().render()
 
 
-def test_features_carry_only_id_name_and_status(dataset):
+def test_features_carry_only_id_name_status_and_shape(dataset):
     strings = feature_strings(dataset.frames["idle_land"])
-    collection = json.loads(feature_collection(strings))
-    props = [f["properties"] for f in collection["features"]]
-    assert props[0] == {"id": "T-1", "n": "陶家渡片区闲置地", "s": "listed"}
-    assert all(set(p) == {"id", "n", "s"} for p in props)
-    assert "bbox" not in collection["features"][0]
+    items = json.loads(feature_collection(strings))
+    assert {k: items[0][k] for k in ("id", "n", "s")} == {
+        "id": "T-1",
+        "n": "陶家渡片区闲置地",
+        "s": "listed",
+    }
+    assert all(set(item) == {"id", "n", "s", "g"} for item in items)
 
 
-def test_coordinates_are_rounded_to_six_decimals(dataset):
-    text = feature_collection(feature_strings(dataset.frames["idle_land"]))
-    decimals = [len(m) for m in re.findall(r"\d+\.(\d+)", text)]
-    assert decimals and max(decimals) <= 6
+def test_shapes_survive_encoding_within_a_decimetre(dataset):
+    frame = dataset.frames["idle_land"]
+    items = json.loads(feature_collection(feature_strings(frame)))
+    kind, rings = items[0]["g"]
+    assert kind == "P"
+    exterior = decode_coords(rings[0])
+    original = shapely.get_coordinates(frame.loc["T-1"].geometry.exterior)[:-1]
+    assert np.abs(exterior - original).max() < 1e-6  # 1e-6° ≈ 0.1 m
 
 
 def test_features_without_shape_are_not_drawn():
@@ -110,8 +119,8 @@ def test_hostile_names_are_data_not_markup(tmp_path):
     # Tooltips are built with textContent; nothing from data goes through innerHTML.
     assert "innerHTML" not in html and "textContent" in html
     # The JSON still parses back to the exact names.
-    payload = re.search(r"\.addData\((\{.*?\})\);", html, re.DOTALL).group(1)
-    parsed = [f["properties"]["n"] for f in json.loads(payload)["features"]]
+    payload = re.search(r"landmapFeatures\((\[.*?\])\)\);", html, re.DOTALL).group(1)
+    parsed = [item["n"] for item in json.loads(payload)]
     assert parsed == names
 
 

@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from landmap.basemaps import basemap_group, tianditu_url
+from landmap.config import DEFAULT_DATA_PATH, load_settings
+
+
+def test_defaults_are_the_sample_data_and_no_key():
+    settings = load_settings(environ={}, secrets={})
+    assert settings.data_path == DEFAULT_DATA_PATH and settings.is_sample_data
+    assert settings.tianditu_key is None
+
+
+def test_environment_wins_over_secrets():
+    settings = load_settings(
+        environ={"LANDMAP_DATA": "/srv/xiqu.gpkg", "TIANDITU_KEY": " env-key "},
+        secrets={"tianditu_key": "secret-key"},
+    )
+    assert settings.data_path == Path("/srv/xiqu.gpkg") and not settings.is_sample_data
+    assert settings.tianditu_key == "env-key"
+    assert load_settings(environ={}, secrets={"tianditu_key": "s"}).tianditu_key == "s"
+
+
+def test_tianditu_needs_a_key_and_quotes_it():
+    assert basemap_group("tianditu_vec", None) is None
+    assert basemap_group("none", "k") is None
+    assert basemap_group("tianditu_img", "k") is not None
+    url = tianditu_url("vec", "a&b=c")
+    assert "tk=a%26b%3Dc" in url and "vec_w/wmts" in url
