@@ -38,7 +38,7 @@ def render_summary(shown: Mapping[str, gpd.GeoDataFrame], lang: str) -> None:
     if table.empty:
         st.info(t("summary.empty", lang))
         return
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
 
 
 def table_key(ids: list[str]) -> str:
@@ -88,6 +88,7 @@ def render_feature_table(table: pd.DataFrame, lang: str) -> None:
         on_select="rerun",
         selection_mode="single-row",
         selection_default=default,
+        placeholder="—",
         column_config={"id": st.column_config.TextColumn(t("col.id", lang))},
     )
     st.caption(t("table.hint", lang))
