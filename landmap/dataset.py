@@ -23,7 +23,7 @@ import shapely
 
 from landmap import geo
 from landmap.i18n import t
-from landmap.layers import LAYERS, FieldKind, GeometryKind, LayerSpec
+from landmap.layers import LAYER_BY_ID, LAYERS, FieldKind, GeometryKind, LayerSpec
 from landmap.store.base import FeatureStore, StoreError, TableMissingError
 
 CORE_COLUMNS = ("id", "name", "status")
@@ -76,8 +76,6 @@ class DataIssue:
         return self.kind in _ERRORS
 
     def message(self, lang: str) -> str:
-        from landmap.layers import LAYER_BY_ID
-
         layer = LAYER_BY_ID.get(self.layer_id or "")
         ids = self.feature_ids[:MAX_IDS_IN_MESSAGE]
         more = len(self.feature_ids) - len(ids)

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from landmap.i18n import t
-from landmap.layers import LAYER_BY_ID, LAYERS, LayerSpec, subdistrict_label
+from landmap.layers import LAYER_BY_ID, LAYERS, LayerSpec, all_status_codes, subdistrict_label
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,6 @@ def describe_filter(flt: FeatureFilter, lang: str, layers: Sequence[LayerSpec] =
 
 
 def _status_order(code: str) -> int:
-    from landmap.layers import all_status_codes
-
     codes = all_status_codes()
     return codes.index(code) if code in codes else len(codes)
 

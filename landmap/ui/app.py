@@ -67,7 +67,7 @@ def main() -> None:
 
 def _focus_on_linked_plot(dataset: Dataset) -> None:
     """A shared link with ``plot=`` opens zoomed to that feature, once."""
-    if not st.session_state.pop("_focus_plot_from_url", False):
+    if not st.session_state.pop(state.FOCUS_LINKED_PLOT, False):
         return
     found = dataset.feature(state.selected_id() or "")
     if found is not None and found[1].geometry is not None:

@@ -22,6 +22,7 @@ STATUSES = "statuses"  # the canonical set of status codes, shared by all layers
 SELECTED = "selected_id"
 FOCUS = "map_focus"  # (center, zoom) to move the map to, or None
 TABLE_GENERATION = "table_generation"  # bumped when the selection comes from outside the table
+FOCUS_LINKED_PLOT = "_focus_linked_plot"  # a link named a plot: zoom to it once the data is in
 _URL_LOADED = "_url_loaded"
 
 
@@ -48,7 +49,7 @@ def init_from_url(layers: tuple[LayerSpec, ...] = LAYERS) -> None:
     st.session_state[SELECTED] = view.plot
     st.session_state[FOCUS] = None
     st.session_state[TABLE_GENERATION] = 0
-    st.session_state["_focus_plot_from_url"] = view.plot is not None
+    st.session_state[FOCUS_LINKED_PLOT] = view.plot is not None
     st.session_state[_URL_LOADED] = True
 
 
@@ -85,7 +86,12 @@ def selected_id() -> str | None:
     return st.session_state.get(SELECTED)
 
 
-def select(feature_id: str | None, *, from_table: bool = False, focus=None) -> None:
+def select(
+    feature_id: str | None,
+    *,
+    from_table: bool = False,
+    focus: tuple[dict[str, float], int] | None = None,
+) -> None:
     """Make ``feature_id`` the selected feature; ``focus`` moves the map to it."""
     st.session_state[SELECTED] = feature_id
     if focus is not None:

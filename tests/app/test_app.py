@@ -164,3 +164,16 @@ def test_bad_features_are_listed_and_everything_else_shown(make_app, tmp_path):
     assert "ODD" in notice and "NOSHAPE" in notice and "shantytown" in notice
     assert "bad.gpkg" in plain(notice)
     assert shown_count(at) == 3 + 1 + 2  # nothing dropped: 3 plots, 1 compound, 2 roads
+
+
+def test_no_layer_shown_is_an_empty_map_not_an_error(make_app):
+    at = make_app(query={"layers": ""})
+    assert not at.exception
+    assert shown_count(at) == 0
+    assert map_element(at) is not None
+
+
+def test_link_to_unknown_plot_says_so(make_app):
+    at = make_app(query={"plot": "NO-SUCH-PLOT"})
+    assert not at.exception
+    assert any("NO-SUCH-PLOT" in plain(w.value) for w in at.warning)
