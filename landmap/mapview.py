@@ -361,6 +361,14 @@ def initial_bounds(
     return [[south, west], [north, east]]
 
 
+def feature_bounds(geometry: shapely.Geometry, margin_m: float = 150.0) -> list[list[float]]:
+    """Bounds around one feature with a margin, so the plot is seen with its surroundings."""
+    minx, miny, maxx, maxy = geometry.bounds
+    pad_lat = margin_m / 111_320.0
+    pad_lng = pad_lat / max(np.cos(np.radians((miny + maxy) / 2)), 0.1)
+    return [[miny - pad_lat, minx - pad_lng], [maxy + pad_lat, maxx + pad_lng]]
+
+
 def focus_on(geometry: shapely.Geometry) -> tuple[dict[str, float], int]:
     """Center and zoom that show one feature (used when it is selected from the table or URL)."""
     minx, miny, maxx, maxy = geometry.bounds

@@ -10,7 +10,6 @@ from landmap.config import load_settings
 from landmap.dataset import Dataset
 from landmap.escaping import md_escape
 from landmap.i18n import t
-from landmap.mapview import focus_on
 from landmap.query import count_features, describe_filter, feature_table, filter_features
 from landmap.ui import state
 from landmap.ui.data import get_dataset
@@ -35,7 +34,6 @@ def main() -> None:
     basemap = render_sidebar(settings)
     lang = state.lang()
     dataset = get_dataset(settings)
-    _focus_on_linked_plot(dataset)
 
     st.title(t("app.title", lang))
     flt = state.current_filter()
@@ -63,15 +61,6 @@ def main() -> None:
         render_feature_table(table, lang)
 
     state.write_url(basemap)
-
-
-def _focus_on_linked_plot(dataset: Dataset) -> None:
-    """A shared link with ``plot=`` opens zoomed to that feature, once."""
-    if not st.session_state.pop(state.FOCUS_LINKED_PLOT, False):
-        return
-    found = dataset.feature(state.selected_id() or "")
-    if found is not None and found[1].geometry is not None:
-        st.session_state[state.FOCUS] = focus_on(found[1].geometry)
 
 
 def _render_issues(dataset: Dataset, lang: str) -> None:

@@ -18,6 +18,7 @@ from landmap.layers import (
     LayerSpec,
     subdistrict_label,
 )
+from landmap.ui import state
 
 
 def render_detail(dataset: Dataset, feature_id: str | None, lang: str) -> None:
@@ -29,7 +30,15 @@ def render_detail(dataset: Dataset, feature_id: str | None, lang: str) -> None:
         st.warning(t("detail.not_found", lang, id=md_escape(feature_id)))
         return
     spec, row = found
-    st.markdown(f"#### {md_escape(row['name'] or feature_id)}")
+    title_col, button_col = st.columns([5, 1], vertical_alignment="center")
+    title_col.markdown(f"#### {md_escape(row['name'] or feature_id)}")
+    button_col.button(
+        "✕",
+        key="clear_selection",
+        help=t("detail.clear", lang),
+        on_click=state.select,
+        args=(None,),
+    )
     st.caption(
         f"{md_escape(spec.name.get(lang))} · {md_escape(feature_id)}"
         + (

@@ -15,7 +15,7 @@ from landmap.dataset import Dataset
 from landmap.escaping import html_text
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, UNKNOWN_STATUS_STYLE, GeometryKind
-from landmap.mapview import base_map, build_feature_groups, initial_bounds
+from landmap.mapview import base_map, build_feature_groups, feature_bounds, initial_bounds
 from landmap.ui import data, state
 
 MAP_KEY = "map"
@@ -45,7 +45,7 @@ def render_map(
     )
     # A fresh, data-free base map each run: its script never changes, so the map is not
     # remounted and keeps the user's zoom; data arrives through feature_group_to_add.
-    fmap = base_map(lang, bounds=initial_bounds(dataset.frames, dataset.boundary))
+    fmap = base_map(lang, bounds=_opening_bounds(dataset))
     focus = st.session_state.get(state.FOCUS)
     st_folium(
         fmap,
@@ -60,6 +60,25 @@ def render_map(
         zoom=focus[1] if focus else None,
     )
     return layers.feature_count
+
+
+def _opening_bounds(dataset: Dataset) -> list[list[float]] | None:
+    """Where the map opens, fixed for the whole session so the base map never changes.
+
+    A shared link with ``plot=`` opens on that feature. This is done by the base map's own
+    fitBounds, not by st_folium's ``center``/``zoom``: the first render happens while the
+    component frame may still be hidden, and Leaflet's zoom animation then never finishes.
+    """
+    if state.INITIAL_BOUNDS not in st.session_state:
+        selected = state.selected_id()
+        found = dataset.feature(selected) if selected else None
+        shape = found[1].geometry if found else None
+        st.session_state[state.INITIAL_BOUNDS] = (
+            feature_bounds(shape)
+            if shape is not None
+            else initial_bounds(dataset.frames, dataset.boundary)
+        )
+    return st.session_state[state.INITIAL_BOUNDS]
 
 
 def _on_map_click() -> None:

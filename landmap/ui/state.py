@@ -22,7 +22,7 @@ STATUSES = "statuses"  # the canonical set of status codes, shared by all layers
 SELECTED = "selected_id"
 FOCUS = "map_focus"  # (center, zoom) to move the map to, or None
 TABLE_GENERATION = "table_generation"  # bumped when the selection comes from outside the table
-FOCUS_LINKED_PLOT = "_focus_linked_plot"  # a link named a plot: zoom to it once the data is in
+INITIAL_BOUNDS = "_initial_bounds"  # where the map opens; fixed for the session (see map_panel)
 _URL_LOADED = "_url_loaded"
 
 
@@ -49,7 +49,6 @@ def init_from_url(layers: tuple[LayerSpec, ...] = LAYERS) -> None:
     st.session_state[SELECTED] = view.plot
     st.session_state[FOCUS] = None
     st.session_state[TABLE_GENERATION] = 0
-    st.session_state[FOCUS_LINKED_PLOT] = view.plot is not None
     st.session_state[_URL_LOADED] = True
 
 

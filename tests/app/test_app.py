@@ -177,3 +177,11 @@ def test_link_to_unknown_plot_says_so(make_app):
     at = make_app(query={"plot": "NO-SUCH-PLOT"})
     assert not at.exception
     assert any("NO-SUCH-PLOT" in plain(w.value) for w in at.warning)
+
+
+def test_clear_button_unselects(make_app):
+    at = make_app(query={"plot": "XQ-XZ-002"})
+    at.button(key="clear_selection").click().run()
+    assert at.session_state["selected_id"] is None
+    assert "plot" not in at.query_params
+    assert any("点击" in i.value for i in at.info)

@@ -41,7 +41,7 @@ def map_frame(page):
 def open_map(page, url: str):
     page.goto(url)
     page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive").first.wait_for(
-        timeout=60_000
+        state="attached", timeout=60_000
     )
     return page.frame_locator(MAP_IFRAME)
 
@@ -74,7 +74,9 @@ def test_status_filter_changes_what_is_drawn_and_keeps_the_zoom(sample_app, page
 
     # Zoom in and mark the iframe's window: a remount would lose both.
     leaflet = map_frame(page)
-    leaflet.evaluate("window.map.setZoom(window.map.getZoom() + 1); window.__kept = true;")
+    leaflet.evaluate(
+        "window.map.setZoom(window.map.getZoom() + 1, {animate: false}); window.__kept = true;"
+    )
     zoom = leaflet.evaluate("window.map.getZoom()")
 
     sidebar = page.locator('[data-testid="stSidebar"]')
@@ -89,6 +91,19 @@ def test_status_filter_changes_what_is_drawn_and_keeps_the_zoom(sample_app, page
     leaflet = map_frame(page)
     assert leaflet.evaluate("window.__kept === true")
     assert leaflet.evaluate("window.map.getZoom()") == zoom
+
+
+def test_link_to_a_plot_opens_zoomed_on_it(sample_app, page):
+    open_map(page, f"{sample_app.url}/?plot=XQ-LJ-004")
+    leaflet = map_frame(page)
+    time.sleep(1)
+    assert leaflet.evaluate("window.map.getZoom()") >= 15
+    dataset = load_dataset(GpkgStore(SAMPLE_GPKG))
+    center = dataset.frames["renovation"].loc["XQ-LJ-004"].geometry.centroid
+    inside = leaflet.evaluate(
+        f"window.map.getBounds().contains(L.latLng({center.y}, {center.x}))"
+    )
+    assert inside
 
 
 def test_link_with_status_draws_only_that_status(sample_app, page):
@@ -176,3 +191,21 @@ def test_shapes_of_bad_geometry_are_not_drawn_but_listed(tmp_path_factory, brows
         assert page.get_by_text("EMPTY-1").first.is_visible()
         assert page.locator("text=Traceback").count() == 0
         context.close()
+
+
+def test_ticking_a_table_row_selects_and_zooms_to_the_feature(sample_app, page):
+    open_map(page, f"{sample_app.url}/?layers=renovation")
+    before = map_frame(page).evaluate("window.map.getZoom()")
+    page.get_by_role("tab", name="要素列表").click()
+    grid = page.locator('[data-testid="stDataFrame"]').last
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # The glide grid is a canvas: tick the checkbox of the third data row.
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17 + 35 * 2)
+    deadline = time.monotonic() + 30
+    while "plot=" not in page.url and time.monotonic() < deadline:
+        time.sleep(0.25)
+    plot_id = re.search(r"plot=(XQ-LJ-\d{3})", page.url).group(1)
+    page.locator('[data-testid="stMain"]').get_by_text(plot_id).first.wait_for(timeout=30_000)
+    time.sleep(1)
+    assert map_frame(page).evaluate("window.map.getZoom()") > before
