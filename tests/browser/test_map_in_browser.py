@@ -18,7 +18,7 @@ from tests.conftest import SAMPLE_GPKG, layer_frame, square_4543, tiny_tables, w
 pytestmark = pytest.mark.browser
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-XSS_NAME = '<img src=x onerror="document.title=\'pwned\'">'
+XSS_NAME = "<img src=x onerror=\"document.title='pwned'\">"
 
 
 def drawable_counts(path) -> dict[str, int]:
@@ -87,7 +87,7 @@ def test_status_filter_changes_what_is_drawn_and_keeps_the_zoom(sample_app, page
     expected = counts.get("listed", 0)
     assert 0 < expected < sum(counts.values())
     assert wait_for_count(paths, expected) == expected
-    assert "status=listed" in page.url
+    page.wait_for_url(re.compile(r"status=listed"), timeout=30_000)
     leaflet = map_frame(page)
     assert leaflet.evaluate("window.__kept === true")
     assert leaflet.evaluate("window.map.getZoom()") == zoom
@@ -95,14 +95,12 @@ def test_status_filter_changes_what_is_drawn_and_keeps_the_zoom(sample_app, page
 
 def test_link_to_a_plot_opens_zoomed_on_it(sample_app, page):
     open_map(page, f"{sample_app.url}/?plot=XQ-LJ-004")
+    page.wait_for_timeout(1000)
     leaflet = map_frame(page)
-    time.sleep(1)
     assert leaflet.evaluate("window.map.getZoom()") >= 15
     dataset = load_dataset(GpkgStore(SAMPLE_GPKG))
     center = dataset.frames["renovation"].loc["XQ-LJ-004"].geometry.centroid
-    inside = leaflet.evaluate(
-        f"window.map.getBounds().contains(L.latLng({center.y}, {center.x}))"
-    )
+    inside = leaflet.evaluate(f"window.map.getBounds().contains(L.latLng({center.y}, {center.x}))")
     assert inside
 
 
@@ -118,7 +116,7 @@ def test_clicking_a_polygon_shows_its_details(sample_app, page):
     frame.locator("path.leaflet-interactive").nth(3).click(force=True)
     main = page.locator('[data-testid="stMain"]')
     main.get_by_text("面积（亩）").first.wait_for(timeout=30_000)
-    assert re.search(r"plot=XQ-XZ-\d{3}", page.url)
+    page.wait_for_url(re.compile(r"plot=XQ-XZ-\d{3}"), timeout=30_000)
     plot_id = re.search(r"plot=(XQ-XZ-\d{3})", page.url).group(1)
     dataset = load_dataset(GpkgStore(SAMPLE_GPKG))
     name = dataset.frames["idle_land"].loc[plot_id, "name"]
@@ -130,12 +128,13 @@ def test_clicking_a_polygon_shows_its_details(sample_app, page):
 def test_no_request_leaves_the_app_host_with_no_basemap(sample_app, page):
     frame = open_map(page, sample_app.url)
     frame.locator("path.leaflet-interactive").nth(0).click(force=True)
-    page.locator('[data-testid="stMain"]').get_by_text("基本信息").first.wait_for(
-        timeout=30_000
-    )
+    page.locator('[data-testid="stMain"]').get_by_text("基本信息").first.wait_for(timeout=30_000)
     own = urlparse(sample_app.url).netloc
-    foreign = [u for u in page.requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
-               and urlparse(u).netloc != own]
+    foreign = [
+        u
+        for u in page.requests
+        if urlparse(u).scheme in ("http", "https", "ws", "wss") and urlparse(u).netloc != own
+    ]
     assert page.requests, "no request was recorded at all"
     assert foreign == []
 
@@ -145,9 +144,17 @@ def hostile_app(tmp_path_factory):
     from landmap.layers import LAYER_BY_ID
 
     tables = tiny_tables()
-    rows = [{"id": "XSS-1", "name": XSS_NAME, "status": "listed", "subdistrict": "清香坪街道",
-             "owner_name": "${document.title='tpl'}", "address": "![x](http://127.0.0.9/b.png)",
-             "geometry": square_4543(0, 0, 400)}]
+    rows = [
+        {
+            "id": "XSS-1",
+            "name": XSS_NAME,
+            "status": "listed",
+            "subdistrict": "清香坪街道",
+            "owner_name": "${document.title='tpl'}",
+            "address": "![x](http://127.0.0.9/b.png)",
+            "geometry": square_4543(0, 0, 400),
+        }
+    ]
     tables["idle_land"] = layer_frame(LAYER_BY_ID["idle_land"], rows)
     path = write_gpkg(tmp_path_factory.mktemp("xss") / "xss.gpkg", tables)
     yield from start_server(tmp_path_factory, path)
@@ -167,7 +174,7 @@ def test_hostile_name_is_shown_literally_and_runs_nothing(hostile_app, page):
     assert main.get_by_text("${document.title='tpl'}").first.is_visible()
     assert main.get_by_text("![x](http://127.0.0.9/b.png)").first.is_visible()
     page.get_by_role("tab", name="要素列表").click()
-    time.sleep(1.5)
+    page.wait_for_timeout(1500)
     assert page.title() == title != "pwned"
     assert map_frame(page).evaluate("document.title") != "pwned"
     assert not any("127.0.0.9" in u for u in page.requests)
@@ -179,9 +186,17 @@ def test_shapes_of_bad_geometry_are_not_drawn_but_listed(tmp_path_factory, brows
     tables = tiny_tables()
     from landmap.layers import LAYER_BY_ID
 
-    tables["renovation"] = layer_frame(LAYER_BY_ID["renovation"], [
-        {"id": "EMPTY-1", "name": "空图形小区", "status": "planned", "geometry": shapely.Polygon()},
-    ])
+    tables["renovation"] = layer_frame(
+        LAYER_BY_ID["renovation"],
+        [
+            {
+                "id": "EMPTY-1",
+                "name": "空图形小区",
+                "status": "planned",
+                "geometry": shapely.Polygon(),
+            },
+        ],
+    )
     path = write_gpkg(tmp_path_factory.mktemp("bad") / "bad.gpkg", tables)
     for server in start_server(tmp_path_factory, path):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -198,14 +213,14 @@ def test_ticking_a_table_row_selects_and_zooms_to_the_feature(sample_app, page):
     before = map_frame(page).evaluate("window.map.getZoom()")
     page.get_by_role("tab", name="要素列表").click()
     grid = page.locator('[data-testid="stDataFrame"]').last
+    grid.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)  # the grid draws its canvas after it appears
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     # The glide grid is a canvas: tick the checkbox of the third data row.
     page.mouse.click(box["x"] + 15, box["y"] + 35 + 17 + 35 * 2)
-    deadline = time.monotonic() + 30
-    while "plot=" not in page.url and time.monotonic() < deadline:
-        time.sleep(0.25)
+    page.wait_for_url(re.compile(r"plot=XQ-LJ-\d{3}"), timeout=30_000)
     plot_id = re.search(r"plot=(XQ-LJ-\d{3})", page.url).group(1)
     page.locator('[data-testid="stMain"]').get_by_text(plot_id).first.wait_for(timeout=30_000)
-    time.sleep(1)
+    page.wait_for_timeout(1500)  # the map flies to the feature
     assert map_frame(page).evaluate("window.map.getZoom()") > before

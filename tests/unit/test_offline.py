@@ -71,9 +71,12 @@ def test_vendor_folder_has_no_unreferenced_packages():
 def test_rendered_map_has_no_remote_url():
     html = full_map().get_root().render()
     assert not REMOTE.search(html), REMOTE.search(html)
-    for name in ("leaflet/leaflet.js", "leaflet/leaflet.css",
-                 "leaflet.fullscreen/Control.FullScreen.js",
-                 "leaflet-measure/leaflet-measure.js"):
+    for name in (
+        "leaflet/leaflet.js",
+        "leaflet/leaflet.css",
+        "leaflet.fullscreen/Control.FullScreen.js",
+        "leaflet-measure/leaflet-measure.js",
+    ):
         assert vendor_url(name) in html
 
 
