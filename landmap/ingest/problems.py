@@ -1,0 +1,74 @@
+"""Problems found while importing: values the UI and the CLI render the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from landmap.layers import Label
+
+# Listing every id of a 10 000-feature problem helps nobody; the count is always given.
+MAX_IDS_SHOWN = 20
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the file (or these features) cannot be imported as they are
+    WARNING = "warning"  # imported, but a person should look
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One problem, in words a clerk understands, with the features it concerns.
+
+    ``message`` holds the zh and en text with ``{placeholders}`` filled from ``values``.
+    """
+
+    code: str
+    message: Label
+    severity: Severity = Severity.ERROR
+    feature_ids: tuple[str, ...] = ()
+    values: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def text(self, lang: str) -> str:
+        body = self.message.get(lang).format(**dict(self.values))
+        if not self.feature_ids:
+            return body
+        shown = self.feature_ids[:MAX_IDS_SHOWN]
+        sep = ", " if lang == "en" else "、"
+        ids = sep.join(shown)
+        more = len(self.feature_ids) - len(shown)
+        if more > 0:
+            ids += f" (+{more})" if lang == "en" else f" 等（另有 {more} 个）"
+        label = "Features" if lang == "en" else "涉及要素"
+        return f"{body} {label}: {ids}" if lang == "en" else f"{body}{label}：{ids}"
+
+
+def problem(
+    code: str,
+    zh: str,
+    en: str,
+    *,
+    severity: Severity = Severity.ERROR,
+    feature_ids: tuple[str, ...] | list[str] = (),
+    **values: object,
+) -> ImportProblem:
+    """Shorthand: ``problem("zip_traversal", "压缩包…{name}", "The zip…{name}", name=n)``."""
+    return ImportProblem(
+        code,
+        Label(zh, en),
+        severity,
+        tuple(str(i) for i in feature_ids),
+        tuple((k, str(v)) for k, v in values.items()),
+    )
+
+
+class ImportRejected(Exception):
+    """The whole file is refused; ``problem`` says why."""
+
+    def __init__(self, problem: ImportProblem) -> None:
+        super().__init__(problem.text("en"))
+        self.problem = problem
