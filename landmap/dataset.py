@@ -19,18 +19,16 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from landmap import geo
+from landmap.geomcheck import check_geometries
 from landmap.i18n import t
-from landmap.layers import LAYER_BY_ID, LAYERS, FieldKind, GeometryKind, LayerSpec
+from landmap.layers import LAYER_BY_ID, LAYERS, FieldKind, LayerSpec
 from landmap.store.base import FeatureStore, StoreError, TableMissingError
 
 CORE_COLUMNS = ("id", "name", "status")
 # Listing every id of a 10 000-feature problem helps nobody; the count is always given.
 MAX_IDS_IN_MESSAGE = 20
-
-_EXPECTED_DIMENSION = {GeometryKind.POLYGON: 2, GeometryKind.LINE: 1, GeometryKind.POINT: 0}
 
 
 class IssueKind(StrEnum):
@@ -291,56 +289,16 @@ def _ensure_crs(
 def _clean_geometries(
     frame: gpd.GeoDataFrame, spec: LayerSpec, source: str, issues: list[DataIssue]
 ) -> gpd.GeoDataFrame:
-    geoms = frame.geometry.to_numpy()
-    ids = frame["id"].to_numpy()
-    finite = ~shapely.is_missing(geoms) & _all_coordinates_finite(geoms)
-    geoms = np.where(finite, geoms, None)
-    wanted = _EXPECTED_DIMENSION[spec.geometry]
-
-    repaired: list[str] = []
-    wrong_type: list[str] = []
-    for pos in np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_valid(geoms)):
-        fixed = _keep_dimension(shapely.make_valid(geoms[pos]), wanted)
-        geoms[pos] = fixed
-        repaired.append(str(ids[pos]))
-    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    dims = shapely.get_dimensions(geoms)
-    for pos in np.flatnonzero(present & (dims != wanted)):
-        wrong_type.append(str(ids[pos]))
-    empty = [str(i) for i in ids[~present]]
-
-    if repaired:
-        issues.append(DataIssue(IssueKind.GEOMETRY_REPAIRED, source, spec.id, tuple(repaired)))
-    if wrong_type:
-        issues.append(DataIssue(IssueKind.GEOMETRY_WRONG_TYPE, source, spec.id, tuple(wrong_type)))
-    if empty:
-        issues.append(DataIssue(IssueKind.GEOMETRY_EMPTY, source, spec.id, tuple(empty)))
-    geoms = np.where(present, geoms, None)
-    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-
-
-def _all_coordinates_finite(geoms: np.ndarray) -> np.ndarray:
-    """False for geometries with NaN or infinite vertices: GDAL accepts them, Leaflet breaks."""
-    ok = np.ones(len(geoms), dtype=bool)
-    coords, index = shapely.get_coordinates(geoms, return_index=True)
-    if len(coords):
-        bad = ~np.isfinite(coords).all(axis=1)
-        ok[np.unique(index[bad])] = False
-    return ok
-
-
-def _keep_dimension(geom: shapely.Geometry, dimension: int) -> shapely.Geometry | None:
-    """The parts of a repaired geometry that match the layer (make_valid may return a Point)."""
-    parts = shapely.get_parts(geom)
-    parts = parts[shapely.get_dimensions(parts) == dimension] if len(parts) else parts
-    parts = [p for part in parts for p in shapely.get_parts(part)]
-    if not parts:
-        return None
-    if dimension == 2:
-        return shapely.multipolygons(parts) if len(parts) > 1 else parts[0]
-    if dimension == 1:
-        return shapely.multilinestrings(parts) if len(parts) > 1 else parts[0]
-    return shapely.multipoints(parts) if len(parts) > 1 else parts[0]
+    check = check_geometries(frame.geometry.to_numpy(), spec.geometry)
+    ids = frame["id"].to_numpy().astype(str)
+    for kind, mask in (
+        (IssueKind.GEOMETRY_REPAIRED, check.repaired),
+        (IssueKind.GEOMETRY_WRONG_TYPE, check.wrong_type),
+        (IssueKind.GEOMETRY_EMPTY, check.empty),
+    ):
+        if mask.any():
+            issues.append(DataIssue(kind, source, spec.id, tuple(ids[mask])))
+    return frame.set_geometry(gpd.GeoSeries(check.geoms, index=frame.index, crs=frame.crs))
 
 
 def _text_or_empty(value: object) -> str:
