@@ -3,7 +3,22 @@
 The GeoPackage is the first backend; a PostGIS store will implement the same ``FeatureStore``.
 """
 
-from landmap.store.base import FeatureStore, StoreError, TableMissingError
+from landmap.store.base import (
+    Backup,
+    FeatureStore,
+    StoreConflict,
+    StoreError,
+    TableMissingError,
+    WritableStore,
+)
 from landmap.store.gpkg import GpkgStore
 
-__all__ = ["FeatureStore", "GpkgStore", "StoreError", "TableMissingError"]
+__all__ = [
+    "Backup",
+    "FeatureStore",
+    "GpkgStore",
+    "StoreConflict",
+    "StoreError",
+    "TableMissingError",
+    "WritableStore",
+]

@@ -1,13 +1,35 @@
-"""The GeoPackage store: the embedded default, read with pyogrio."""
+"""The GeoPackage store: the embedded default, read and written with pyogrio.
+
+Writes are copy-on-write: the change is made on a private copy of the file, checked, and then
+moved over the live file with one atomic rename. A reader therefore sees the old file or the
+new one, never half a change; a failed or cancelled write leaves the live file untouched; and
+the app never opens the live file with a second SQLite library beside GDAL's (security.md
+§1.6). Writers take a lock file and compare the version they read (no lost updates).
+Before each change the current file is kept in ``backups/`` beside it, with a JSON note.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import pyogrio
 
-from landmap.store.base import StoreError, TableMissingError
+from landmap import geo
+from landmap.store.base import Backup, StoreConflict, StoreError, TableMissingError
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LOCK_TIMEOUT_S = 30.0
 
 
 class GpkgStore:
@@ -20,12 +42,17 @@ class GpkgStore:
     def source_name(self) -> str:
         return self.path.name
 
+    @property
+    def backup_dir(self) -> Path:
+        return self.path.parent / "backups"
+
     def version(self) -> str:
         try:
             stat = self.path.stat()
         except OSError:
             return "missing"
-        return f"{stat.st_mtime_ns}-{stat.st_size}"
+        # The inode changes on every atomic replace, even within the same clock tick.
+        return f"{stat.st_mtime_ns}-{stat.st_size}-{stat.st_ino}"
 
     def tables(self) -> list[str]:
         if not self.path.is_file():
@@ -44,3 +71,154 @@ class GpkgStore:
             return pyogrio.read_dataframe(self.path, layer=table, on_invalid="ignore")
         except Exception as exc:
             raise StoreError(self.source_name, f"table {table!r}: {exc}") from exc
+
+    # --- writing -------------------------------------------------------------------------
+
+    def write_layer(
+        self,
+        table: str,
+        frame: gpd.GeoDataFrame,
+        *,
+        expected_version: str,
+        action: str,
+        user: str,
+        note: str = "",
+    ) -> Backup:
+        with self._locked():
+            self._check_version(expected_version)
+            backup = self._save_backup(table, action, user, note)
+            scratch = self._scratch_path()
+            try:
+                if self.path.exists():
+                    shutil.copy2(self.path, scratch)
+                stored = frame.to_crs(geo.STORE_CRS) if frame.crs else frame.set_crs(geo.STORE_CRS)
+                pyogrio.write_dataframe(stored, scratch, layer=table, driver="GPKG")
+                written = pyogrio.read_info(scratch, layer=table)["features"]
+                if written != len(frame):
+                    raise StoreError(self.source_name, f"wrote {written} of {len(frame)} rows")
+                _fsync(scratch)
+                os.replace(scratch, self.path)
+                _fsync(self.path.parent)
+            except BaseException:
+                scratch.unlink(missing_ok=True)
+                self._drop_backup(backup)
+                raise
+            return backup
+
+    def backups(self) -> list[Backup]:
+        found = []
+        for note_path in self.backup_dir.glob(f"{self.path.stem}.*.json"):
+            try:
+                found.append(_backup_from_json(json.loads(note_path.read_text("utf-8"))))
+            except (OSError, ValueError, KeyError):
+                continue  # a damaged note hides that backup, it does not break the list
+        return sorted(found, key=lambda b: b.created_at, reverse=True)
+
+    def restore(self, backup_id: str, *, expected_version: str, user: str) -> Backup:
+        source = self._backup_file(backup_id)
+        if not source.is_file():
+            raise StoreError(self.source_name, f"backup {backup_id!r} not found")
+        with self._locked():
+            self._check_version(expected_version)
+            undo = self._save_backup("*", "restore", user, f"before restoring {backup_id}")
+            scratch = self._scratch_path()
+            try:
+                shutil.copy2(source, scratch)
+                pyogrio.list_layers(scratch)  # refuse to restore a file GDAL cannot open
+                _fsync(scratch)
+                os.replace(scratch, self.path)
+                _fsync(self.path.parent)
+            except BaseException:
+                scratch.unlink(missing_ok=True)
+                self._drop_backup(undo)
+                raise
+            return undo
+
+    # --- helpers -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "a+") as lock:
+            deadline = time.monotonic() + LOCK_TIMEOUT_S
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise StoreConflict(
+                            self.source_name, "another change is in progress"
+                        ) from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _check_version(self, expected: str) -> None:
+        if self.version() != expected:
+            raise StoreConflict(self.source_name, "changed since it was read")
+
+    def _scratch_path(self) -> Path:
+        # Same folder as the live file, so the final rename stays on one file system.
+        return self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex}.tmp.gpkg")
+
+    def _backup_file(self, backup_id: str) -> Path:
+        if not backup_id or "/" in backup_id or backup_id.startswith("."):
+            raise StoreError(self.source_name, f"invalid backup id {backup_id!r}")
+        return self.backup_dir / f"{self.path.stem}.{backup_id}.gpkg"
+
+    def _save_backup(self, table: str, action: str, user: str, note: str) -> Backup:
+        now = datetime.now(SHANGHAI)
+        backup = Backup(
+            id=now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
+            created_at=now,
+            layer_id=table,
+            action=action,
+            note=note,
+            user=user,
+        )
+        if not self.path.exists():
+            return backup  # nothing to keep yet: the first write creates the store
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(self.path, self._backup_file(backup.id))
+        note_path = self._backup_file(backup.id).with_suffix(".json")
+        note_path.write_text(json.dumps(_backup_to_json(backup), ensure_ascii=False), "utf-8")
+        return backup
+
+    def _drop_backup(self, backup: Backup) -> None:
+        path = self._backup_file(backup.id)
+        path.unlink(missing_ok=True)
+        path.with_suffix(".json").unlink(missing_ok=True)
+
+
+def _backup_to_json(backup: Backup) -> dict[str, str]:
+    return {
+        "id": backup.id,
+        "created_at": backup.created_at.isoformat(),
+        "layer_id": backup.layer_id,
+        "action": backup.action,
+        "note": backup.note,
+        "user": backup.user,
+    }
+
+
+def _backup_from_json(data: dict[str, str]) -> Backup:
+    return Backup(
+        id=str(data["id"]),
+        created_at=datetime.fromisoformat(data["created_at"]),
+        layer_id=str(data["layer_id"]),
+        action=str(data["action"]),
+        note=str(data.get("note", "")),
+        user=str(data.get("user", "")),
+    )
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
