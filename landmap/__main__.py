@@ -1,0 +1,5 @@
+import sys
+
+from landmap.cli import main
+
+sys.exit(main())

@@ -1,0 +1,179 @@
+"""`python -m landmap …`: the same operations as the app, for scripts and scheduled jobs.
+
+Exit status 0 only on success; reports go to standard output in Chinese (``--lang en`` for
+English); nothing is written by ``validate`` or ``import --dry-run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from landmap.config import load_settings
+from landmap.dataset import load_boundary
+from landmap.ingest.limits import Limits
+from landmap.ingest.plan import SOURCE_COORDS, ImportOptions, commit_import, prepare_import
+from landmap.ingest.problems import ImportRejected
+from landmap.ingest.validate import ImportMode
+from landmap.layers import LAYER_BY_ID
+from landmap.store import GpkgStore, StoreConflict, StoreError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    return args.handler(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m landmap", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data", type=Path, help="the GeoPackage (default: LANDMAP_DATA or the sample)"
+    )
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    sub = parser.add_subparsers(dest="command")
+
+    def file_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("file", type=Path)
+        command.add_argument("--layer", required=True, choices=sorted(LAYER_BY_ID))
+        command.add_argument("--crs", type=int, help="EPSG code of the file's coordinates")
+        command.add_argument(
+            "--source-coords",
+            choices=SOURCE_COORDS,
+            default="wgs84",
+            help="gcj02 for points picked on 高德/腾讯 maps, bd09 for 百度",
+        )
+        command.add_argument("--encoding", help="text encoding, e.g. GBK (default: detected)")
+        command.add_argument("--sheet", help="Excel sheet (default: the first)")
+        command.add_argument("--source-layer", help="layer of a multi-layer file")
+        command.add_argument("--mode", choices=[m.value for m in ImportMode], default="add")
+
+    validate = sub.add_parser("validate", help="report on a file without writing anything")
+    file_options(validate)
+    validate.set_defaults(handler=_validate, dry_run=True)
+
+    import_ = sub.add_parser("import", help="import a file into a layer")
+    file_options(import_)
+    import_.add_argument("--dry-run", action="store_true", help="report only, write nothing")
+    import_.add_argument("--user", default=None, help="recorded as the author (default: login)")
+    import_.set_defaults(handler=_import)
+
+    backups = sub.add_parser("backups", help="list the saved versions of the store")
+    backups.set_defaults(handler=_backups)
+
+    restore = sub.add_parser("restore", help="put a saved version back (undoable)")
+    restore.add_argument("backup_id")
+    restore.add_argument("--user", default=None)
+    restore.set_defaults(handler=_restore)
+    return parser
+
+
+def _store(args: argparse.Namespace) -> GpkgStore:
+    return GpkgStore(args.data or load_settings().data_path)
+
+
+def _plan(args: argparse.Namespace):
+    settings = load_settings()
+    data = args.file.read_bytes()
+    outline, _issue = load_boundary(settings.boundary_path)
+    district = outline.geometry.union_all() if outline is not None else None
+    options = ImportOptions(
+        layer_id=args.layer,
+        mode=ImportMode(args.mode),
+        crs=args.crs,
+        source_coords=args.source_coords,
+        encoding=args.encoding,
+        sheet=args.sheet,
+        source_layer=args.source_layer,
+    )
+    return prepare_import(data, args.file.name, options, _store(args), district, Limits())
+
+
+def _report(args: argparse.Namespace):
+    try:
+        plan = _plan(args)
+    except ImportRejected as exc:
+        print(exc.problem.text(args.lang))
+        return None
+    except OSError as exc:
+        print(f"{args.file}: {exc.strerror or exc}")
+        return None
+    print("\n".join(plan.summary_lines(args.lang)))
+    return plan
+
+
+def _validate(args: argparse.Namespace) -> int:
+    plan = _report(args)
+    return EXIT_OK if plan is not None and plan.can_commit else EXIT_PROBLEMS
+
+
+def _import(args: argparse.Namespace) -> int:
+    plan = _report(args)
+    if plan is None or not plan.can_commit:
+        return EXIT_PROBLEMS
+    if args.dry_run:
+        return EXIT_OK
+    try:
+        backup = commit_import(plan, _store(args), user=args.user or getpass.getuser())
+    except (StoreConflict, StoreError, ImportRejected) as exc:
+        print(_failure(exc, args.lang))
+        return EXIT_PROBLEMS
+    done = (
+        "Imported. Previous version kept as backup"
+        if args.lang == "en"
+        else "已导入。原数据已备份为"
+    )
+    print(f"{done} {backup.id}")
+    return EXIT_OK
+
+
+def _backups(args: argparse.Namespace) -> int:
+    for backup in _store(args).backups():
+        stamp = backup.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        print(
+            f"{backup.id}\t{stamp}\t{backup.action}\t{backup.layer_id}\t{backup.user}\t"
+            f"{backup.note}"
+        )
+    return EXIT_OK
+
+
+def _restore(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        undo = store.restore(
+            args.backup_id, expected_version=store.version(), user=args.user or getpass.getuser()
+        )
+    except (StoreConflict, StoreError) as exc:
+        print(_failure(exc, args.lang))
+        return EXIT_PROBLEMS
+    done = (
+        "Restored. The replaced version is backup"
+        if args.lang == "en"
+        else "已恢复。被替换的版本已备份为"
+    )
+    print(f"{done} {undo.id}")
+    return EXIT_OK
+
+
+def _failure(exc: Exception, lang: str) -> str:
+    if isinstance(exc, ImportRejected):
+        return exc.problem.text(lang)
+    if isinstance(exc, StoreConflict):
+        return (
+            "The data was changed by someone else meanwhile; nothing was written. Run again."
+            if lang == "en"
+            else "数据已被他人修改，本次未写入任何内容，请重新运行。"
+        )
+    return f"Could not write: {exc}" if lang == "en" else f"写入失败：{exc}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
