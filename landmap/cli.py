@@ -55,6 +55,20 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--sheet", help="Excel sheet (default: the first)")
         command.add_argument("--source-layer", help="layer of a multi-layer file")
         command.add_argument("--mode", choices=[m.value for m in ImportMode], default="add")
+        command.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="COLUMN=FIELD",
+            help="correct the column mapping, e.g. --map 宗地号=id (FIELD '-' leaves it unused)",
+        )
+        command.add_argument(
+            "--status",
+            action="append",
+            default=[],
+            metavar="VALUE=CODE",
+            help="map a status wording to a code, e.g. --status 已摘牌=supplied",
+        )
 
     validate = sub.add_parser("validate", help="report on a file without writing anything")
     file_options(validate)
@@ -93,8 +107,21 @@ def _plan(args: argparse.Namespace):
         encoding=args.encoding,
         sheet=args.sheet,
         source_layer=args.source_layer,
+        field_mapping=_pairs(args.map, "--map"),
+        status_mapping=_pairs(args.status, "--status"),
     )
     return prepare_import(data, args.file.name, options, _store(args), district, Limits())
+
+
+def _pairs(items: list[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        source, sep, target = item.partition("=")
+        if not sep or not source.strip():
+            print(f"{option} expects LEFT=RIGHT, got {item!r}", file=sys.stderr)
+            raise SystemExit(EXIT_USAGE)
+        pairs[source.strip()] = target.strip()
+    return pairs
 
 
 def _report(args: argparse.Namespace):

@@ -36,7 +36,8 @@ class ImportOptions:
     crs: int | None = None  # the user's choice (EPSG); overrides what the file says
     source_coords: str = "wgs84"  # gcj02 for 高德/腾讯 picks, bd09 for 百度
     encoding: str | None = None  # override the detected text encoding
-    field_mapping: Mapping[str, str] | None = None  # source column → field, as corrected
+    # Corrections on top of the suggested mapping: source column → field ("" or "-" = unused).
+    field_mapping: Mapping[str, str] | None = None
     status_mapping: Mapping[str, str] | None = None  # source value → status code, as corrected
     sheet: str | None = None  # Excel sheet
     source_layer: str | None = None  # which layer of a multi-layer file
@@ -150,11 +151,7 @@ def prepare_import(
 
     columns = [c for c in frame.columns if c != frame.geometry.name]
     suggested = mapping.suggest_field_mapping(columns, layer)
-    chosen = (
-        dict(options.field_mapping)
-        if options.field_mapping is not None
-        else dict(suggested.mapping)
-    )
+    chosen = _corrected_mapping(suggested.mapping, options.field_mapping or {}, columns)
     frame, mapping_problems = mapping.apply_field_mapping(frame, chosen, layer)
     problems += mapping_problems
     unmapped = tuple(c for c in columns if c not in chosen)
@@ -348,6 +345,23 @@ def _legacy_warning(epsg: int) -> list[ImportProblem]:
             epsg=epsg,
         )
     ]
+
+
+def _corrected_mapping(
+    suggested: Mapping[str, str], corrections: Mapping[str, str], columns: list[str]
+) -> dict[str, str]:
+    """The suggestion with the user's corrections applied; one source per field."""
+    chosen = dict(suggested)
+    for source, target in corrections.items():
+        if source not in columns:
+            continue
+        chosen.pop(source, None)
+        if target in ("", "-"):
+            continue
+        for other in [s for s, t in chosen.items() if t == target]:
+            del chosen[other]
+        chosen[source] = target
+    return chosen
 
 
 def _map_statuses(
