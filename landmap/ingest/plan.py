@@ -197,7 +197,10 @@ def commit_import(plan: ImportPlan, store: WritableStore, *, user: str, note: st
     layer = get_layer(plan.layer_id)
     incoming = _registry_frame(plan.features, layer)
     try:
-        current = _registry_frame(store.read_table(layer.id).to_crs(geo.DISPLAY_CRS), layer)
+        # Columns the registry does not know are kept: an import must not lose stored data.
+        current = _registry_frame(
+            store.read_table(layer.id).to_crs(geo.DISPLAY_CRS), layer, keep_extra=True
+        )
     except TableMissingError:
         current = incoming.iloc[0:0]
     except StoreError as exc:
@@ -387,13 +390,16 @@ def _existing_ids(store: WritableStore, layer_id: str) -> tuple[set[str], str]:
     return {str(v) for v in table["id"] if v is not None and str(v).strip()}, version
 
 
-def _registry_frame(frame: gpd.GeoDataFrame, layer: LayerSpec) -> gpd.GeoDataFrame:
+def _registry_frame(
+    frame: gpd.GeoDataFrame, layer: LayerSpec, *, keep_extra: bool = False
+) -> gpd.GeoDataFrame:
     columns = ["id", "name", "status", *(f.key for f in layer.all_fields)]
     out = frame.copy()
     for column in columns:
         if column not in out.columns:
             out[column] = None
-    out = out[[*columns, out.geometry.name]]
+    extra = [c for c in out.columns if c not in columns and c != out.geometry.name]
+    out = out[[*columns, *(extra if keep_extra else []), out.geometry.name]]
     return out.rename_geometry("geometry") if out.geometry.name != "geometry" else out
 
 

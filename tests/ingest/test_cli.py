@@ -326,3 +326,28 @@ def test_readme_worked_example_gbk_shapefile_lands_on_the_right_spot(tmp_path, s
     assert stored.loc["GK-03", "owner_name"] == "攀钢集团有限公司"
     offset = stored.loc["GK-03"].geometry.centroid.distance(truth.geometry[3].centroid)
     assert offset < 0.05  # metres
+
+
+def test_adding_keeps_columns_the_registry_does_not_know(tmp_path, capsys):
+    from tests.conftest import tiny_tables, write_gpkg
+
+    tables = tiny_tables()
+    tables["idle_land"]["宗地电子监管号"] = ["A1", "A2", "A3"]
+    store_path = write_gpkg(tmp_path / "own.gpkg", tables)
+    assert (
+        main(
+            [
+                "--data",
+                str(store_path),
+                "import",
+                str(new_plots(tmp_path)),
+                "--layer",
+                "idle_land",
+                "--mode",
+                "add",
+            ]
+        )
+        == 0
+    ), capsys.readouterr().out
+    stored = gpd.read_file(store_path, layer="idle_land").set_index("id")
+    assert stored.loc["T-1", "宗地电子监管号"] == "A1" and len(stored) == 5
