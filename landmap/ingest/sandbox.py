@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyproj
 import shapely
 
-from landmap.ingest import worker
+from landmap.ingest import gdal_hardening, messages, sniff, worker
 from landmap.ingest.limits import MIB, Limits
 from landmap.ingest.problems import ImportProblem, ImportRejected
 
@@ -110,7 +110,7 @@ def read_geodata(
         raise
     except Exception as exc:  # our own failure (no process slots, disk full…), still in words
         log.exception("import sandbox failed")
-        raise worker.reject("internal_error") from exc
+        raise messages.reject("internal_error") from exc
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -118,18 +118,18 @@ def read_geodata(
 def check_upload(data: bytes, filename: str, limits: Limits) -> str:
     """The upload's extension, once size and type are acceptable; before any process starts."""
     if not data:
-        raise worker.reject("empty_file")
+        raise messages.reject("empty_file")
     if len(data) > limits.max_upload_bytes:
-        raise worker.reject(
+        raise messages.reject(
             "too_large",
-            size_mb=worker.format_mb(len(data)),
-            limit_mb=worker.format_mb(limits.max_upload_bytes),
+            size_mb=messages.format_mb(len(data)),
+            limit_mb=messages.format_mb(limits.max_upload_bytes),
         )
     ext = upload_extension(filename)
-    if ext in worker.SHAPEFILE_PARTS:
-        raise worker.reject("shapefile_not_zipped", ext=ext)
-    if ext not in worker.EXTENSION_KINDS:
-        raise worker.reject("unsupported_type", ext=ext or filename[-40:])
+    if ext in sniff.SHAPEFILE_PARTS:
+        raise messages.reject("shapefile_not_zipped", ext=ext)
+    if ext not in sniff.EXTENSION_KINDS:
+        raise messages.reject("unsupported_type", ext=ext or filename[-40:])
     return ext
 
 
@@ -167,7 +167,7 @@ def _write_request(
 @functools.cache
 def vector_drivers() -> tuple[str, ...]:
     """GDAL's driver list, asked once per server process (the child then skips all but ours)."""
-    return tuple(worker.list_vector_drivers())
+    return tuple(gdal_hardening.list_vector_drivers())
 
 
 # -- The child process -----------------------------------------------------------------------
@@ -247,7 +247,7 @@ def _run_child(workdir: Path, limits: Limits) -> None:
             returncode, cpu_seconds = _reap(proc)
     if not finished:
         log.warning("import child timed out after %s s", limits.wall_seconds)
-        raise worker.reject("timeout", seconds=worker.format_number(limits.wall_seconds))
+        raise messages.reject("timeout", seconds=messages.format_number(limits.wall_seconds))
     tail = _tail(log_path)
     if returncode != 0 or not (workdir / worker.RESULT_FILE).exists():
         log.warning("import child failed (exit %s): %s", returncode, tail)
@@ -288,13 +288,13 @@ def _failure(returncode: int, cpu_seconds: float, tail: str, limits: Limits) -> 
     """Why the child died, in the user's words."""
     out_of_cpu = returncode == -signal.SIGKILL and cpu_seconds >= limits.child_cpu_seconds - 0.5
     if returncode == -signal.SIGXCPU or out_of_cpu:
-        return worker.reject("cpu_limit", seconds=limits.child_cpu_seconds)
+        return messages.reject("cpu_limit", seconds=limits.child_cpu_seconds)
     if returncode == -signal.SIGXFSZ:
-        return worker.reject("output_too_large")
+        return messages.reject("output_too_large")
     # SIGKILL with CPU to spare: the kernel's out-of-memory killer.
-    if returncode == -signal.SIGKILL or worker.is_out_of_memory(tail):
-        return worker.reject("memory", limit_mb=worker.format_mb(limits.child_memory_bytes))
-    return worker.reject("crashed")
+    if returncode == -signal.SIGKILL or messages.is_out_of_memory(tail):
+        return messages.reject("memory", limit_mb=messages.format_mb(limits.child_memory_bytes))
+    return messages.reject("crashed")
 
 
 # -- Reading the child's answer (untrusted: checked, never executed) --------------------------
@@ -305,7 +305,7 @@ def _collect(workdir: Path) -> RawRead:
     if result.get("status") == "rejected":
         raise ImportRejected(_problem(result.get("problem")))
     if result.get("status") != "ok" or not isinstance(result.get("layers"), list):
-        raise worker.reject("crashed")
+        raise messages.reject("crashed")
     layers = [_load_layer(workdir, entry) for entry in result["layers"]]
     return RawRead(layers, _problems(result.get("problems")))
 
@@ -313,13 +313,13 @@ def _collect(workdir: Path) -> RawRead:
 def _load_result(workdir: Path) -> dict:
     path = workdir / worker.RESULT_FILE
     if path.stat().st_size > MAX_RESULT_JSON_BYTES:
-        raise worker.reject("crashed")
+        raise messages.reject("crashed")
     try:
         result = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
-        raise worker.reject("crashed") from None
+        raise messages.reject("crashed") from None
     if not isinstance(result, dict):
-        raise worker.reject("crashed")
+        raise messages.reject("crashed")
     return result
 
 
@@ -329,8 +329,8 @@ def _problems(items: object) -> list[ImportProblem]:
 
 def _problem(item: object) -> ImportProblem:
     """Rebuild a problem from a code and values; the text is always our catalogue's."""
-    if not isinstance(item, dict) or item.get("code") not in worker.MESSAGES:
-        return worker.make_problem("internal_error")
+    if not isinstance(item, dict) or item.get("code") not in messages.MESSAGES:
+        return messages.make_problem("internal_error")
     values = item.get("values") if isinstance(item.get("values"), dict) else {}
     clean = {
         str(k): str(v)[:MAX_VALUE_CHARS]
@@ -338,13 +338,13 @@ def _problem(item: object) -> ImportProblem:
         if isinstance(k, str) and k.isidentifier()
     }
     ids = item.get("feature_ids") if isinstance(item.get("feature_ids"), list) else []
-    built = worker.make_problem(
+    built = messages.make_problem(
         item["code"], feature_ids=[str(i)[:100] for i in ids[:MAX_FEATURE_IDS]], **clean
     )
     try:
         built.text("zh"), built.text("en")  # a missing placeholder must fail here, not in the UI
     except (KeyError, IndexError, ValueError):
-        return worker.make_problem("internal_error")
+        return messages.make_problem("internal_error")
     return built
 
 
@@ -353,13 +353,13 @@ _FILE_NAME = re.compile(r"layer-\d{3}\.arrow")
 
 def _load_layer(workdir: Path, entry: object) -> RawLayer:
     if not isinstance(entry, dict) or not _FILE_NAME.fullmatch(str(entry.get("file"))):
-        raise worker.reject("crashed")
+        raise messages.reject("crashed")
     try:
         with pa.memory_map(str(workdir / entry["file"])) as source:
             table = pa.ipc.open_file(source).read_all()
         table.validate(full=True)
     except (OSError, pa.ArrowException):
-        raise worker.reject("crashed") from None
+        raise messages.reject("crashed") from None
     meta = {
         k.decode("utf-8", "replace"): v.decode("utf-8", "replace")
         for k, v in (table.schema.metadata or {}).items()
@@ -392,7 +392,7 @@ def _frame(table: pa.Table, crs: pyproj.CRS | None) -> gpd.GeoDataFrame:
     if "geometry" not in table.column_names or not pa.types.is_binary(
         table.schema.field("geometry").type
     ):
-        raise worker.reject("crashed")
+        raise messages.reject("crashed")
     wkb = table.column("geometry").to_numpy(zero_copy_only=False)
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     attrs = table.drop_columns(["geometry"]).replace_schema_metadata(None).to_pandas()

@@ -28,7 +28,7 @@ import pyproj
 import pytest
 import shapely
 
-from landmap.ingest import sandbox, worker
+from landmap.ingest import gdal_hardening, gdal_read, messages, sandbox, sniff, textencoding
 from landmap.ingest.limits import MIB, Limits
 from landmap.ingest.problems import ImportRejected
 from landmap.ingest.sandbox import read_geodata
@@ -427,20 +427,20 @@ def test_hardened_gdal_has_no_vrt_driver_and_cannot_read_it(tmp_path: Path) -> N
         "except Exception as e:\n"
         "    print('REFUSED', type(e).__name__)\n"
     )
-    setup = "from landmap.ingest import worker; worker.harden_gdal()\n"
+    setup = "from landmap.ingest import gdal_hardening; gdal_hardening.harden_gdal()\n"
     out = subprocess.run(
         [sys.executable, "-c", setup + code, str(vrt)], capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0, out.stderr
     drivers, verdict = out.stdout.splitlines()[:2]
-    assert json.loads(drivers) == sorted(worker.ALLOWED_DRIVERS)
+    assert json.loads(drivers) == sorted(gdal_hardening.ALLOWED_DRIVERS)
     assert verdict.startswith("REFUSED")
     assert "root:" not in out.stdout + out.stderr
 
 
 def test_driver_outside_the_allowlist_is_refused_after_opening() -> None:
     with pytest.raises(ImportRejected) as info:
-        worker._check_driver("OGR_VRT", "geojson")
+        gdal_read._check_driver("OGR_VRT", "geojson")
     assert_names(info.value, "driver_refused", "OGR_VRT", "refused for safety")
 
 
@@ -698,7 +698,7 @@ def test_zip_with_two_entries_of_the_same_name(tmp_path: Path) -> None:
     ],
 )
 def test_code_page_names_from_cpg_files(written: str, expected: str | None) -> None:
-    assert worker.normalise_encoding(written) == expected
+    assert textencoding.normalise_encoding(written) == expected
 
 
 @pytest.mark.parametrize(
@@ -716,7 +716,7 @@ def test_code_page_names_from_cpg_files(written: str, expected: str | None) -> N
     ],
 )
 def test_content_sniffing(head: bytes, kind: str) -> None:
-    assert worker.sniff(head) == kind
+    assert sniff.sniff(head) == kind
 
 
 @pytest.mark.parametrize(
@@ -747,8 +747,8 @@ def test_child_environment_carries_no_server_secrets(
 
 
 def test_every_problem_code_renders_in_both_languages() -> None:
-    for code in worker.MESSAGES:
-        p = worker.make_problem(code)
+    for code in messages.MESSAGES:
+        p = messages.make_problem(code)
         assert p.message.zh and p.message.en
         assert ("{" in p.message.zh) == ("{" in p.message.en), code
 
@@ -796,8 +796,8 @@ def test_hardened_gdal_sends_no_http_for_a_crs_link(tmp_path: Path, listener: st
     path.write_bytes(_crs_doc({"type": "link", "properties": {"href": listener, "type": "x"}}))
     code = (
         "import sys\n"
-        "from landmap.ingest import worker\n"
-        "worker.harden_gdal()\n"
+        "from landmap.ingest import gdal_hardening\n"
+        "gdal_hardening.harden_gdal()\n"
         "import pyogrio\n"
         "print(pyogrio.read_info(sys.argv[1])['crs'])\n"
     )
