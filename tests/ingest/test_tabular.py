@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 import shapely
 
-from landmap.ingest import tabular
+from landmap.ingest import table_xlsx, tabular
 from landmap.ingest.problems import ImportRejected, Severity
 from landmap.ingest.tabular import parse_coordinate, read_table_bytes
 
@@ -479,7 +479,7 @@ def test_an_xlsx_with_an_entity_bomb_is_refused(entity_bomb_xlsx):
 def test_defusedxml_refuses_the_bomb_even_without_our_dtd_check(entity_bomb_xlsx, monkeypatch):
     # Defence in depth: openpyxl parses through defusedxml (it must be installed).
     assert openpyxl.DEFUSEDXML is True
-    monkeypatch.setattr(tabular, "_refuse_doctypes", lambda archive: None)
+    monkeypatch.setattr(table_xlsx, "_refuse_doctypes", lambda archive: None)
 
     with pytest.raises(ImportRejected) as refused:
         read_table_bytes(entity_bomb_xlsx, "bomb.xlsx")
