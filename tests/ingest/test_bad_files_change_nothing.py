@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import shutil
 import zipfile
 
 import pytest
 
 from landmap.cli import main
-from tests.conftest import SAMPLE_GPKG
-
-
-def digest(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from tests.ingest.conftest import digest
 
 
 def zip_bytes(entries: dict[str, bytes]) -> bytes:
@@ -77,14 +71,6 @@ BAD_FILES = {
     ).encode(),
     "png_renamed.geojson": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
 }
-
-
-@pytest.fixture
-def store_path(tmp_path):
-    path = tmp_path / "store" / "xiqu.gpkg"
-    path.parent.mkdir()
-    shutil.copy(SAMPLE_GPKG, path)
-    return path
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 import subprocess
 import sys
 
 import geopandas as gpd
-import pytest
 import shapely
 
 from landmap.cli import main
@@ -17,19 +14,8 @@ from landmap.ingest.coords import wgs84_to_gcj02
 from landmap.ingest.limits import Limits
 from landmap.ingest.plan import ImportOptions, prepare_import
 from landmap.store import GpkgStore
-from tests.conftest import REPO_ROOT, SAMPLE_GPKG, square_4543
-
-
-def digest(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def store_path(tmp_path):
-    path = tmp_path / "store" / "xiqu.gpkg"
-    path.parent.mkdir()
-    shutil.copy(SAMPLE_GPKG, path)
-    return path
+from tests.conftest import REPO_ROOT, square_4543
+from tests.ingest.conftest import digest
 
 
 def geojson_plots(tmp_path, rows, name="plots.geojson"):
