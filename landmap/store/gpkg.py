@@ -17,7 +17,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -84,26 +84,16 @@ class GpkgStore:
         user: str,
         note: str = "",
     ) -> Backup:
-        with self._locked():
-            self._check_version(expected_version)
-            backup = self._save_backup(table, action, user, note)
-            scratch = self._scratch_path()
-            try:
-                if self.path.exists():
-                    shutil.copy2(self.path, scratch)
-                stored = frame.to_crs(geo.STORE_CRS) if frame.crs else frame.set_crs(geo.STORE_CRS)
-                pyogrio.write_dataframe(stored, scratch, layer=table, driver="GPKG")
-                written = pyogrio.read_info(scratch, layer=table)["features"]
-                if written != len(frame):
-                    raise StoreError(self.source_name, f"wrote {written} of {len(frame)} rows")
-                _fsync(scratch)
-                os.replace(scratch, self.path)
-                _fsync(self.path.parent)
-            except BaseException:
-                scratch.unlink(missing_ok=True)
-                self._drop_backup(backup)
-                raise
-            return backup
+        def build(scratch: Path) -> None:
+            if self.path.exists():
+                shutil.copy2(self.path, scratch)
+            stored = frame.to_crs(geo.STORE_CRS) if frame.crs else frame.set_crs(geo.STORE_CRS)
+            pyogrio.write_dataframe(stored, scratch, layer=table, driver="GPKG")
+            written = pyogrio.read_info(scratch, layer=table)["features"]
+            if written != len(frame):
+                raise StoreError(self.source_name, f"wrote {written} of {len(frame)} rows")
+
+        return self._replace_file(build, expected_version, table, action, user, note)
 
     def backups(self) -> list[Backup]:
         found = []
@@ -118,21 +108,43 @@ class GpkgStore:
         source = self._backup_file(backup_id)
         if not source.is_file():
             raise StoreError(self.source_name, f"backup {backup_id!r} not found")
+
+        def build(scratch: Path) -> None:
+            shutil.copy2(source, scratch)
+            pyogrio.list_layers(scratch)  # refuse to restore a file GDAL cannot open
+
+        return self._replace_file(
+            build, expected_version, "*", "restore", user, f"before restoring {backup_id}"
+        )
+
+    def _replace_file(
+        self,
+        build: Callable[[Path], None],
+        expected_version: str,
+        table: str,
+        action: str,
+        user: str,
+        note: str,
+    ) -> Backup:
+        """Under the lock: check the version, back up, build a scratch file, swap it in.
+
+        Any failure removes the scratch file and the backup just made: the store and its
+        backups are exactly as they were.
+        """
         with self._locked():
             self._check_version(expected_version)
-            undo = self._save_backup("*", "restore", user, f"before restoring {backup_id}")
+            backup = self._save_backup(table, action, user, note)
             scratch = self._scratch_path()
             try:
-                shutil.copy2(source, scratch)
-                pyogrio.list_layers(scratch)  # refuse to restore a file GDAL cannot open
+                build(scratch)
                 _fsync(scratch)
                 os.replace(scratch, self.path)
                 _fsync(self.path.parent)
             except BaseException:
                 scratch.unlink(missing_ok=True)
-                self._drop_backup(undo)
+                self._drop_backup(backup)
                 raise
-            return undo
+            return backup
 
     # --- helpers -------------------------------------------------------------------------
 
