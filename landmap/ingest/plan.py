@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from landmap import geo
-from landmap.ingest import coords, mapping, sandbox, tabular
+from landmap.ingest import coords, mapping, sandbox
 from landmap.ingest.limits import Limits
 from landmap.ingest.problems import ImportProblem, ImportRejected, Severity, problem
 from landmap.ingest.validate import ImportMode, validate_features
@@ -232,12 +232,8 @@ def _read(
 ) -> tuple[gpd.GeoDataFrame, str, str | None, str | None, list[ImportProblem]]:
     suffix = PurePath(filename).suffix.lower()
     if suffix in TABULAR_SUFFIXES:
-        read = tabular.read_table_bytes(
-            data,
-            filename,
-            encoding=options.encoding,
-            sheet=options.sheet,
-            max_rows=limits.max_features,
+        read = sandbox.read_table(
+            data, filename, encoding=options.encoding, sheet=options.sheet, limits=limits
         )
         return read.frame, suffix.lstrip("."), read.encoding, None, list(read.problems)
     result = sandbox.read_geodata(data, filename, encoding=options.encoding, limits=limits)

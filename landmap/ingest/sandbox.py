@@ -38,11 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyarrow as pa
 import pyproj
 import shapely
 
-from landmap.ingest import gdal_hardening, messages, sniff, worker
+from landmap.ingest import gdal_hardening, messages, sniff, table_transport, tabular, worker
 from landmap.ingest.limits import MIB, Limits
 from landmap.ingest.problems import ImportProblem, ImportRejected
 
@@ -115,6 +116,94 @@ def read_geodata(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+TABLE_EXTENSIONS = (".csv", ".xlsx")
+
+
+def read_table(
+    data: bytes,
+    filename: str,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, never mutated
+) -> tabular.TabularRead:
+    """Parse an uploaded CSV or Excel file in the child process, under the same limits.
+
+    An .xlsx is a zip of XML that can be made to exhaust memory or time like any other upload,
+    so it is never parsed in the server process either.
+    """
+    if not data:
+        raise messages.reject("empty_file")
+    if len(data) > limits.max_upload_bytes:
+        raise messages.reject(
+            "too_large",
+            size_mb=messages.format_mb(len(data)),
+            limit_mb=messages.format_mb(limits.max_upload_bytes),
+        )
+    ext = upload_extension(filename)
+    if ext not in TABLE_EXTENSIONS:
+        raise messages.reject("unsupported_type", ext=ext or filename[-40:])
+    workdir = Path(tempfile.mkdtemp(prefix="landmap-import-"))  # mode 0700, ours alone
+    try:
+        _write_request(workdir, data, ext, filename, encoding, limits, mode="table", sheet=sheet)
+        _run_child(workdir, limits)
+        return _collect_table(workdir)
+    except ImportRejected:
+        raise
+    except Exception as exc:
+        log.exception("import sandbox failed")
+        raise messages.reject("internal_error") from exc
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _collect_table(workdir: Path) -> tabular.TabularRead:
+    result = _load_result(workdir)
+    if result.get("status") == "rejected":
+        raise ImportRejected(_problem(result.get("problem")))
+    if result.get("status") != "ok" or result.get("table") != "table-000.arrow":
+        raise messages.reject("crashed")
+    try:
+        with pa.memory_map(str(workdir / "table-000.arrow")) as source:
+            table = pa.ipc.open_file(source).read_all()
+        table.validate(full=True)
+        meta = {
+            k.decode("utf-8"): v.decode("utf-8") for k, v in (table.schema.metadata or {}).items()
+        }
+        columns = [str(c)[:200] for c in json.loads(meta["landmap.columns"])]
+        coordinate_columns = tuple(str(c) for c in json.loads(meta["landmap.coordinate_columns"]))
+        rows = [
+            [table_transport.decode_cell(v) for v in json.loads(cells)]
+            for cells in table.column(table_transport.CELLS).to_pylist()
+        ]
+    except (OSError, KeyError, ValueError, TypeError, pa.ArrowException):
+        raise messages.reject("crashed") from None
+    if any(len(row) != len(columns) for row in rows):
+        raise messages.reject("crashed")
+    wkb = table.column("geometry").to_numpy(zero_copy_only=False)
+    index = pd.Index(
+        table.column(table_transport.SOURCE_ROW).to_pylist(),
+        name=meta.get("landmap.index_name") or None,
+    )
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=columns, index=index, dtype=object),
+        geometry=gpd.GeoSeries(shapely.from_wkb(wkb, on_invalid="ignore"), index=index),
+    )
+    problems = []
+    for item in result.get("problems") or []:
+        built = table_transport.problem_from_json(item)
+        problems.append(built if built is not None else messages.make_problem("internal_error"))
+    kind = meta.get("landmap.kind", "lonlat")
+    return tabular.TabularRead(
+        frame=frame,
+        coordinate_columns=coordinate_columns,
+        kind=kind if kind in ("lonlat", "xy", "wkt") else "lonlat",
+        encoding=meta.get("landmap.encoding") or None,
+        sheet=meta.get("landmap.sheet") or None,
+        problems=problems,
+    )
+
+
 def check_upload(data: bytes, filename: str, limits: Limits) -> str:
     """The upload's extension, once size and type are acceptable; before any process starts."""
     if not data:
@@ -148,7 +237,15 @@ def display_name(filename: str) -> str:
 
 
 def _write_request(
-    workdir: Path, data: bytes, ext: str, filename: str, encoding: str | None, limits: Limits
+    workdir: Path,
+    data: bytes,
+    ext: str,
+    filename: str,
+    encoding: str | None,
+    limits: Limits,
+    *,
+    mode: str = "geodata",
+    sheet: str | None = None,
 ) -> None:
     (workdir / "tmp").mkdir()
     upload = f"upload{ext}"  # only the sanitised extension of the user's name survives
@@ -160,6 +257,8 @@ def _write_request(
         "encoding": encoding,
         "limits": limits.as_json(),
         "drivers": vector_drivers(),
+        "mode": mode,
+        "sheet": sheet,
     }
     (workdir / worker.REQUEST_FILE).write_text(json.dumps(request), encoding="utf-8")
 

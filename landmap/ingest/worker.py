@@ -79,6 +79,8 @@ def write_result(workdir: Path, result: dict) -> None:
 
 def run(workdir: Path, request: dict) -> dict:
     limits = Limits(**request["limits"])
+    if request.get("mode") == "table":
+        return run_table(workdir, request, limits)
     kind = EXTENSION_KINDS[request["ext"]]
     source = prepare(workdir / request["upload"], kind, request, limits)
     layers, file_problems = read_layers(source, limits)
@@ -86,6 +88,51 @@ def run(workdir: Path, request: dict) -> dict:
         "status": "ok",
         "layers": write_layers(workdir, layers),
         "problems": [problem_json(p) for p in file_problems],
+    }
+
+
+def run_table(workdir: Path, request: dict, limits: Limits) -> dict:
+    """A CSV or Excel upload: read by ``tabular`` here, in the child, under the same limits."""
+    import pyarrow as pa
+    import shapely
+
+    from landmap.ingest import table_transport, tabular
+
+    data = (workdir / request["upload"]).read_bytes()
+    read = tabular.read_table_bytes(
+        data,
+        "upload" + request["ext"],
+        encoding=request.get("encoding"),
+        sheet=request.get("sheet"),
+        max_rows=limits.max_features,
+    )
+    frame = read.frame
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    geoms = frame.geometry.to_numpy()
+    wkb = [None if g is None else shapely.to_wkb(g) for g in geoms]
+    table = table_transport.rows_table(
+        [int(i) for i in frame.index], frame[columns].to_numpy(dtype=object).tolist(), wkb
+    )
+    meta = {
+        "columns": json.dumps(columns, ensure_ascii=False),
+        "coordinate_columns": json.dumps(list(read.coordinate_columns), ensure_ascii=False),
+        "kind": str(read.kind),
+        "encoding": read.encoding or "",
+        "sheet": read.sheet or "",
+        "index_name": str(frame.index.name or ""),
+    }
+    table = table.replace_schema_metadata(
+        {f"landmap.{k}".encode(): v.encode("utf-8") for k, v in meta.items()}
+    )
+    with (
+        pa.OSFile(str(workdir / "table-000.arrow"), "wb") as sink,
+        pa.ipc.new_file(sink, table.schema) as writer,
+    ):
+        writer.write_table(table)
+    return {
+        "status": "ok",
+        "table": "table-000.arrow",
+        "problems": [table_transport.problem_to_json(p) for p in read.problems],
     }
 
 
