@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from landmap.accounts import Role, accounts_path, add_account
 from landmap.config import load_settings
 from landmap.dataset import load_boundary
 from landmap.ingest.limits import Limits
@@ -82,6 +83,16 @@ def _parser() -> argparse.ArgumentParser:
 
     backups = sub.add_parser("backups", help="list the saved versions of the store")
     backups.set_defaults(handler=_backups)
+
+    add_user = sub.add_parser("add-user", help="create or reset a staff account for sign-in")
+    add_user.add_argument("name")
+    add_user.add_argument("--role", choices=[r.value for r in Role], default="editor")
+    add_user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (for scripts)",
+    )
+    add_user.set_defaults(handler=_add_user)
 
     restore = sub.add_parser("restore", help="put a saved version back (undoable)")
     restore.add_argument("backup_id")
@@ -187,6 +198,24 @@ def _restore(args: argparse.Namespace) -> int:
         else "已恢复。被替换的版本已备份为"
     )
     print(f"{done} {undo.id}")
+    return EXIT_OK
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("密码 / password: ")
+        if password != getpass.getpass("再次输入 / again: "):
+            print("两次输入不一致 / the two entries differ")
+            return EXIT_PROBLEMS
+    path = accounts_path()
+    try:
+        add_account(path, args.name, Role(args.role), password)
+    except ValueError as exc:
+        print(exc)
+        return EXIT_PROBLEMS
+    print(f"{args.name} ({args.role}) → {path}")
     return EXIT_OK
 
 
