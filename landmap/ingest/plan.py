@@ -126,8 +126,6 @@ def prepare_import(
     """Read and check ``data``; raises ImportRejected when the file cannot be read at all."""
     limits = limits or Limits()
     layer = get_layer(options.layer_id)
-    if len(data) > limits.max_upload_bytes:
-        raise ImportRejected(_too_large(len(data), limits.max_upload_bytes))
     if options.source_coords not in SOURCE_COORDS:
         raise ValueError(f"source_coords must be one of {SOURCE_COORDS}")
     problems: list[ImportProblem] = []
@@ -416,16 +414,6 @@ def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return str(value).strip()
-
-
-def _too_large(size: int, limit: int) -> ImportProblem:
-    return problem(
-        "upload_too_large",
-        "文件过大（{size} MB），上限为 {limit} MB。请拆分后再导入。",
-        "The file is too large ({size} MB); the limit is {limit} MB. Please split it.",
-        size=f"{size / 1e6:.1f}",
-        limit=f"{limit / 1e6:.0f}",
-    )
 
 
 __all__ = ["ImportOptions", "ImportPlan", "commit_import", "prepare_import"]

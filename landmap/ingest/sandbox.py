@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -48,6 +49,7 @@ from landmap.ingest.limits import MIB, Limits
 from landmap.ingest.problems import ImportProblem, ImportRejected
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The directory that holds the ``landmap`` package, for the child's PYTHONPATH.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -102,18 +104,7 @@ def read_geodata(
     message when the file is refused, unreadable, or exceeds ``limits``.
     """
     ext = check_upload(data, filename, limits)
-    workdir = Path(tempfile.mkdtemp(prefix="landmap-import-"))  # mode 0700, ours alone
-    try:
-        _write_request(workdir, data, ext, filename, encoding, limits)
-        _run_child(workdir, limits)
-        return _collect(workdir)
-    except ImportRejected:
-        raise
-    except Exception as exc:  # our own failure (no process slots, disk full…), still in words
-        log.exception("import sandbox failed")
-        raise messages.reject("internal_error") from exc
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    return _in_child(_collect, data, ext, filename, encoding, limits)
 
 
 TABLE_EXTENSIONS = (".csv", ".xlsx")
@@ -132,25 +123,33 @@ def read_table(
     An .xlsx is a zip of XML that can be made to exhaust memory or time like any other upload,
     so it is never parsed in the server process either.
     """
-    if not data:
-        raise messages.reject("empty_file")
-    if len(data) > limits.max_upload_bytes:
-        raise messages.reject(
-            "too_large",
-            size_mb=messages.format_mb(len(data)),
-            limit_mb=messages.format_mb(limits.max_upload_bytes),
-        )
+    check_size(data, limits)
     ext = upload_extension(filename)
     if ext not in TABLE_EXTENSIONS:
         raise messages.reject("unsupported_type", ext=ext or filename[-40:])
+    return _in_child(
+        _collect_table, data, ext, filename, encoding, limits, mode="table", sheet=sheet
+    )
+
+
+def _in_child(
+    collect: Callable[[Path], T],
+    data: bytes,
+    ext: str,
+    filename: str,
+    encoding: str | None,
+    limits: Limits,
+    **request: str | None,
+) -> T:
+    """Run the worker on ``data`` in a private folder, collect its answer, always clean up."""
     workdir = Path(tempfile.mkdtemp(prefix="landmap-import-"))  # mode 0700, ours alone
     try:
-        _write_request(workdir, data, ext, filename, encoding, limits, mode="table", sheet=sheet)
+        _write_request(workdir, data, ext, filename, encoding, limits, **request)
         _run_child(workdir, limits)
-        return _collect_table(workdir)
+        return collect(workdir)
     except ImportRejected:
         raise
-    except Exception as exc:
+    except Exception as exc:  # our own failure (no process slots, disk full…), still in words
         log.exception("import sandbox failed")
         raise messages.reject("internal_error") from exc
     finally:
@@ -206,6 +205,17 @@ def _collect_table(workdir: Path) -> tabular.TabularRead:
 
 def check_upload(data: bytes, filename: str, limits: Limits) -> str:
     """The upload's extension, once size and type are acceptable; before any process starts."""
+    check_size(data, limits)
+    ext = upload_extension(filename)
+    if ext in sniff.SHAPEFILE_PARTS:
+        raise messages.reject("shapefile_not_zipped", ext=ext)
+    if ext not in sniff.EXTENSION_KINDS:
+        raise messages.reject("unsupported_type", ext=ext or filename[-40:])
+    return ext
+
+
+def check_size(data: bytes, limits: Limits) -> None:
+    """Refuse an empty or over-large upload before any process starts."""
     if not data:
         raise messages.reject("empty_file")
     if len(data) > limits.max_upload_bytes:
@@ -214,12 +224,6 @@ def check_upload(data: bytes, filename: str, limits: Limits) -> str:
             size_mb=messages.format_mb(len(data)),
             limit_mb=messages.format_mb(limits.max_upload_bytes),
         )
-    ext = upload_extension(filename)
-    if ext in sniff.SHAPEFILE_PARTS:
-        raise messages.reject("shapefile_not_zipped", ext=ext)
-    if ext not in sniff.EXTENSION_KINDS:
-        raise messages.reject("unsupported_type", ext=ext or filename[-40:])
-    return ext
 
 
 def upload_extension(filename: str) -> str:
