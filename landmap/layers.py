@@ -62,6 +62,9 @@ class FieldSpec:
     # Whether an investor may see it (investor mode, see docs/product.md). Internal facts —
     # disputes, holdouts, contacts — are False so they never reach a public payload.
     public: bool = True
+    # Progress that editors keep up to date (status updates with history, ledgers). The
+    # other fields change only through an import.
+    tracked: bool = False
 
     def display(self, value: object, lang: str) -> str:
         """Render a stored value as text for the detail panel and the table."""
@@ -121,6 +124,17 @@ class LayerSpec:
     @property
     def date_fields(self) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields if f.kind is FieldKind.DATE)
+
+    @property
+    def tracked_fields(self) -> tuple[FieldSpec, ...]:
+        """What an editor may change besides the status (the rest comes from imports)."""
+        return tuple(f for f in self.all_fields if f.tracked)
+
+    def field_spec(self, key: str) -> FieldSpec | None:
+        for f in self.all_fields:
+            if f.key == key:
+                return f
+        return None
 
     @property
     def public_fields(self) -> tuple[FieldSpec, ...]:
@@ -204,15 +218,34 @@ _RENOVATION_TIER = {
 
 _MONEY_TOTAL = FieldSpec("investment_wan", Label("总投资", "Total investment"), FieldKind.MONEY_WAN)
 _MONEY_DONE = FieldSpec(
-    "invested_to_date_wan", Label("累计完成投资", "Invested to date"), FieldKind.MONEY_WAN
+    "invested_to_date_wan",
+    Label("累计完成投资", "Invested to date"),
+    FieldKind.MONEY_WAN,
+    tracked=True,
 )
-_PROGRESS = FieldSpec("progress_pct", Label("形象进度", "Physical progress"), FieldKind.PERCENT)
+_PROGRESS = FieldSpec(
+    "progress_pct", Label("形象进度", "Physical progress"), FieldKind.PERCENT, tracked=True
+)
 _CONTRACTOR = FieldSpec("contractor", Label("施工单位", "Contractor"))
 _SCHEDULE = (
-    FieldSpec("planned_start", Label("计划开工", "Planned start"), FieldKind.DATE),
-    FieldSpec("actual_start", Label("实际开工", "Actual start"), FieldKind.DATE),
-    FieldSpec("planned_finish", Label("计划完工", "Planned finish"), FieldKind.DATE),
-    FieldSpec("actual_finish", Label("实际完工", "Actual finish"), FieldKind.DATE),
+    FieldSpec("planned_start", Label("计划开工", "Planned start"), FieldKind.DATE, tracked=True),
+    FieldSpec("actual_start", Label("实际开工", "Actual start"), FieldKind.DATE, tracked=True),
+    FieldSpec("planned_finish", Label("计划完工", "Planned finish"), FieldKind.DATE, tracked=True),
+    FieldSpec("actual_finish", Label("实际完工", "Actual finish"), FieldKind.DATE, tracked=True),
+)
+# A finish before its start is refused (start key, finish key).
+DATE_ORDER: tuple[tuple[str, str], ...] = (
+    ("planned_start", "planned_finish"),
+    ("actual_start", "actual_finish"),
+)
+_RESERVE_DATE = FieldSpec(
+    "reserve_date", Label("收储日期", "Reserved on"), FieldKind.DATE, tracked=True
+)
+_LISTING_START = FieldSpec(
+    "listing_start", Label("挂牌起始日", "Listing starts"), FieldKind.DATE, tracked=True
+)
+_HANDOVER_DATE = FieldSpec(
+    "handover_date", Label("交地日期", "Land handed over"), FieldKind.DATE, tracked=True
 )
 _CONSTRAINTS = FieldSpec("constraints", Label("制约因素", "Constraints"), public=False)
 _PLANNED_USE = FieldSpec("planned_use_text", Label("规划用途", "Planned use"))
@@ -248,8 +281,9 @@ IDLE_LAND = LayerSpec(
         FieldSpec("start_price_wan", Label("起始价", "Starting price"), FieldKind.MONEY_WAN),
         _CONSTRAINTS,
         FieldSpec("idle_since", Label("闲置起算日", "Idle since"), FieldKind.DATE, public=False),
-        FieldSpec("reserve_date", Label("收储日期", "Reserved on"), FieldKind.DATE),
-        FieldSpec("listing_start", Label("挂牌起始日", "Listing starts"), FieldKind.DATE),
+        _RESERVE_DATE,
+        _LISTING_START,
+        _HANDOVER_DATE,
     ),
 )
 
@@ -277,13 +311,17 @@ SHANTYTOWN = LayerSpec(
             Label("已签约户数", "Households signed"),
             FieldKind.INT,
             public=False,
+            tracked=True,
         ),
         _PLANNED_USE,
         _CONSTRAINTS,
-        FieldSpec("vacated_date", Label("腾空日期", "Vacated on"), FieldKind.DATE),
-        FieldSpec("demolished_date", Label("拆除日期", "Demolished on"), FieldKind.DATE),
-        FieldSpec("reserve_date", Label("收储日期", "Reserved on"), FieldKind.DATE),
-        FieldSpec("listing_start", Label("挂牌起始日", "Listing starts"), FieldKind.DATE),
+        FieldSpec("vacated_date", Label("腾空日期", "Vacated on"), FieldKind.DATE, tracked=True),
+        FieldSpec(
+            "demolished_date", Label("拆除日期", "Demolished on"), FieldKind.DATE, tracked=True
+        ),
+        _RESERVE_DATE,
+        _LISTING_START,
+        _HANDOVER_DATE,
     ),
 )
 
@@ -351,7 +389,10 @@ ROADS = LayerSpec(
         _MONEY_DONE,
         _PROGRESS,
         FieldSpec(
-            "land_clearance_pct", Label("征拆完成率", "Land clearance done"), FieldKind.PERCENT
+            "land_clearance_pct",
+            Label("征拆完成率", "Land clearance done"),
+            FieldKind.PERCENT,
+            tracked=True,
         ),
         _CONTRACTOR,
         FieldSpec("issues", Label("存在问题", "Open issues"), public=False),

@@ -4,21 +4,41 @@ The GeoPackage is the first backend; a PostGIS store will implement the same ``F
 """
 
 from landmap.store.base import (
+    AppliedEdits,
     Backup,
+    EditConflict,
+    FeatureConflict,
+    FeatureNotFound,
     FeatureStore,
     StoreConflict,
     StoreError,
     TableMissingError,
+    TrackingStore,
     WritableStore,
 )
-from landmap.store.gpkg import GpkgStore
+
+
+def __getattr__(name: str) -> object:
+    # GpkgStore pulls in geopandas/pyogrio (a second to import); the SQLite edit worker, a
+    # child process started per save, imports this package and needs none of that.
+    if name == "GpkgStore":
+        from landmap.store.gpkg import GpkgStore
+
+        return GpkgStore
+    raise AttributeError(name)
+
 
 __all__ = [
+    "AppliedEdits",
     "Backup",
+    "EditConflict",
+    "FeatureConflict",
+    "FeatureNotFound",
     "FeatureStore",
     "GpkgStore",
     "StoreConflict",
     "StoreError",
     "TableMissingError",
+    "TrackingStore",
     "WritableStore",
 ]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import geopandas as gpd
+if TYPE_CHECKING:  # geopandas is heavy; the SQLite edit worker imports this module without it
+    import geopandas as gpd
+    import pandas as pd
+
+    from landmap.edits import FeatureEdit
 
 
 class StoreError(Exception):
@@ -24,6 +29,44 @@ class TableMissingError(StoreError):
 
 class StoreConflict(StoreError):
     """Someone changed the store since the caller read it; nothing was written."""
+
+
+class FeatureNotFound(StoreError):
+    """An edit names a feature that is not in its table once (missing, or a duplicated id)."""
+
+    def __init__(self, source: str, layer_id: str, feature_id: str, count: int) -> None:
+        super().__init__(source, f"{layer_id}/{feature_id}: {count} rows with this id")
+        self.layer_id, self.feature_id, self.count = layer_id, feature_id, count
+
+
+@dataclass(frozen=True)
+class FeatureConflict:
+    """A feature someone else changed after the editor read it: what it holds now."""
+
+    layer_id: str
+    feature_id: str
+    version: int
+    current: Mapping[str, str | None]
+    changed_by: str = ""
+    changed_at: str = ""  # ISO 8601, Asia/Shanghai
+
+
+class EditConflict(StoreError):
+    """Nothing was written: the features below changed since the editor read them."""
+
+    def __init__(self, source: str, conflicts: Sequence[FeatureConflict]) -> None:
+        ids = ", ".join(c.feature_id for c in conflicts)
+        super().__init__(source, f"changed by someone else: {ids}")
+        self.conflicts = tuple(conflicts)
+
+
+@dataclass(frozen=True)
+class AppliedEdits:
+    """What one save (or one ledger import) wrote: a change id per feature, new versions."""
+
+    change_ids: Mapping[str, str] = field(default_factory=dict)  # feature id -> change id
+    versions: Mapping[str, int] = field(default_factory=dict)  # feature id -> new version
+    history_rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,4 +120,26 @@ class WritableStore(FeatureStore, Protocol):
 
     def restore(self, backup_id: str, *, expected_version: str, user: str) -> Backup:
         """Put a saved version back (itself backed up first, so a restore can be undone)."""
+        ...
+
+
+class TrackingStore(FeatureStore, Protocol):
+    """Per-feature status updates with an append-only history (issue #4)."""
+
+    def apply_edits(
+        self, edits: Sequence[FeatureEdit], *, user: str, note: str, source: str
+    ) -> AppliedEdits:
+        """Apply every edit and its history rows in one transaction, or none of them.
+
+        Raises EditConflict (nothing written) when a feature's version or one of the values
+        the editor saw is no longer what is stored.
+        """
+        ...
+
+    def feature_versions(self, layer_id: str) -> dict[str, int]:
+        """Each edited feature's version (features never edited are at version 0)."""
+        ...
+
+    def history(self, feature_id: str | None = None) -> pd.DataFrame:
+        """History rows (of one feature, or all), oldest first."""
         ...

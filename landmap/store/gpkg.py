@@ -11,25 +11,54 @@ Before each change the current file is kept in ``backups/`` beside it, with a JS
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
-import time
+import subprocess
+import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
 from landmap import geo
-from landmap.store.base import Backup, StoreConflict, StoreError, TableMissingError
+from landmap.edits import FeatureEdit
+from landmap.store.base import (
+    AppliedEdits,
+    Backup,
+    EditConflict,
+    FeatureConflict,
+    FeatureNotFound,
+    StoreConflict,
+    StoreError,
+    TableMissingError,
+)
+from landmap.store.filelock import LOCK_TIMEOUT_S, LockTimeout, store_lock
+from landmap.store.gpkg_sql import HISTORY_TABLE, VERSIONS_TABLE
+from landmap.store.sqlite_worker import edits_to_json
+
+HISTORY_COLUMNS = (
+    "fid",
+    "change_id",
+    "layer",
+    "feature_id",
+    "field",
+    "old_value",
+    "new_value",
+    "changed_by",
+    "changed_at",
+    "note",
+    "source",
+)
+# A save waits at most this long for the worker (the lock wait included).
+EDIT_WORKER_TIMEOUT_S = LOCK_TIMEOUT_S + 30
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-LOCK_TIMEOUT_S = 30.0
 
 
 class GpkgStore:
@@ -71,6 +100,75 @@ class GpkgStore:
             return pyogrio.read_dataframe(self.path, layer=table, on_invalid="ignore")
         except Exception as exc:
             raise StoreError(self.source_name, f"table {table!r}: {exc}") from exc
+
+    # --- status updates (issue #4) --------------------------------------------------------
+
+    def apply_edits(
+        self, edits: Sequence[FeatureEdit], *, user: str, note: str, source: str
+    ) -> AppliedEdits:
+        """Apply ``edits`` with their history in one transaction, in the edit worker process.
+
+        Raises EditConflict when a feature changed since it was read, FeatureNotFound when an
+        id is missing or not unique in its table, StoreConflict when the store stays locked,
+        and StoreError otherwise; in every one of those cases nothing was written.
+        """
+        if not edits:
+            return AppliedEdits()
+        request = {
+            "path": str(self.path),
+            "edits": edits_to_json(list(edits)),
+            "user": user,
+            "note": note,
+            "source": source,
+            "now": datetime.now(SHANGHAI).isoformat(),
+            "lock_timeout_s": LOCK_TIMEOUT_S,
+        }
+        answer = _run_edit_worker(request, self.source_name)
+        if answer.get("ok"):
+            applied = answer["applied"]
+            return AppliedEdits(
+                dict(applied["change_ids"]), dict(applied["versions"]), applied["history_rows"]
+            )
+        kind = answer.get("kind")
+        if kind == "conflict":
+            raise EditConflict(
+                self.source_name, [FeatureConflict(**c) for c in answer["conflicts"]]
+            )
+        if kind == "not_editable":
+            raise FeatureNotFound(
+                self.source_name, answer["layer_id"], answer["feature_id"], answer["count"]
+            )
+        if kind == "busy":
+            raise StoreConflict(self.source_name, "another change is in progress")
+        raise StoreError(self.source_name, str(answer.get("detail", "edit failed")))
+
+    def feature_versions(self, layer_id: str) -> dict[str, int]:
+        frame = self._tracking_table(VERSIONS_TABLE)
+        if frame is None or frame.empty:
+            return {}
+        rows = frame[frame["layer"] == layer_id]
+        return dict(zip(rows["feature_id"].astype(str), rows["version"].astype(int), strict=True))
+
+    def history(self, feature_id: str | None = None) -> pd.DataFrame:
+        frame = self._tracking_table(HISTORY_TABLE)
+        if frame is None:
+            return pd.DataFrame(columns=HISTORY_COLUMNS)
+        if feature_id is not None:
+            frame = frame[frame["feature_id"] == feature_id]
+        return frame.sort_values("fid").reset_index(drop=True)
+
+    def _tracking_table(self, table: str) -> pd.DataFrame | None:
+        """A non-spatial table read with pyogrio (the app's one SQLite); None if absent."""
+        try:
+            if table not in self.tables():
+                return None
+            frame = pyogrio.read_dataframe(self.path, layer=table, fid_as_index=True)
+        except StoreError:
+            return None
+        except Exception as exc:
+            raise StoreError(self.source_name, f"table {table!r}: {exc}") from exc
+        frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+        return frame.rename_axis("fid").reset_index()
 
     # --- writing -------------------------------------------------------------------------
 
@@ -150,24 +248,11 @@ class GpkgStore:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "a+") as lock:
-            deadline = time.monotonic() + LOCK_TIMEOUT_S
-            while True:
-                try:
-                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise StoreConflict(
-                            self.source_name, "another change is in progress"
-                        ) from None
-                    time.sleep(0.05)
-            try:
+        try:
+            with store_lock(self.path, LOCK_TIMEOUT_S):
                 yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        except LockTimeout:
+            raise StoreConflict(self.source_name, "another change is in progress") from None
 
     def _check_version(self, expected: str) -> None:
         if self.version() != expected:
@@ -234,3 +319,20 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _run_edit_worker(request: dict, source_name: str) -> dict:
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "landmap.store.sqlite_worker"],
+            input=json.dumps(request, ensure_ascii=False),
+            capture_output=True,
+            text=True,
+            timeout=EDIT_WORKER_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise StoreError(source_name, "the edit worker did not finish") from None
+    if done.returncode != 0:
+        raise StoreError(source_name, f"edit worker failed: {done.stderr.strip()[-500:]}")
+    return json.loads(done.stdout)

@@ -1,0 +1,93 @@
+"""The edit worker: ``python -m landmap.store.sqlite_worker`` applies one batch of edits.
+
+A child process so that the live GeoPackage is opened with Python's sqlite3 only here, never
+beside GDAL's SQLite in the app's process (security.md D2). Reads one JSON request on stdin,
+writes one JSON answer on stdout; ``GpkgStore.apply_edits`` is the only caller.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from landmap.edits import FeatureEdit, FieldChange
+from landmap.store.filelock import LockTimeout, store_lock
+from landmap.store.gpkg_sql import (
+    EditsConflicted,
+    FeatureNotEditable,
+    apply_edits,
+    connect,
+)
+
+
+def edits_to_json(edits: list[FeatureEdit]) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(edit) for edit in edits]
+
+
+def edits_from_json(items: list[dict[str, Any]]) -> list[FeatureEdit]:
+    return [
+        FeatureEdit(
+            layer_id=str(item["layer_id"]),
+            feature_id=str(item["feature_id"]),
+            expected_version=int(item["expected_version"]),
+            changes=tuple(FieldChange(**change) for change in item["changes"]),
+        )
+        for item in items
+    ]
+
+
+def handle(request: dict[str, Any]) -> dict[str, Any]:
+    path = Path(request["path"])
+    if not path.is_file():
+        return {"ok": False, "kind": "error", "detail": "file not found"}
+    edits = edits_from_json(request["edits"])
+    now = datetime.fromisoformat(request["now"])
+    try:
+        with store_lock(path, float(request.get("lock_timeout_s", 30))):
+            con = connect(path)
+            try:
+                applied = apply_edits(
+                    con,
+                    edits,
+                    user=request["user"],
+                    note=request["note"],
+                    source=request["source"],
+                    now=now,
+                )
+            finally:
+                con.close()
+    except EditsConflicted as exc:
+        return {
+            "ok": False,
+            "kind": "conflict",
+            "conflicts": [dataclasses.asdict(c) for c in exc.conflicts],
+        }
+    except FeatureNotEditable as exc:
+        return {
+            "ok": False,
+            "kind": "not_editable",
+            "layer_id": exc.layer_id,
+            "feature_id": exc.feature_id,
+            "count": exc.count,
+        }
+    except LockTimeout:
+        return {"ok": False, "kind": "busy"}
+    except sqlite3.Error as exc:
+        return {"ok": False, "kind": "error", "detail": f"{type(exc).__name__}: {exc}"}
+    return {"ok": True, "applied": dataclasses.asdict(applied)}
+
+
+def main() -> int:
+    request = json.loads(sys.stdin.read())
+    answer = handle(request)
+    sys.stdout.write(json.dumps(answer, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
