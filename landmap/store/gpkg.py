@@ -168,6 +168,8 @@ class GpkgStore:
         except Exception as exc:
             raise StoreError(self.source_name, f"table {table!r}: {exc}") from exc
         frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+        # An empty value is None, as it was written (pyogrio reads NULL text as NaN).
+        frame = frame.astype(object).where(frame.notna(), None)
         return frame.rename_axis("fid").reset_index()
 
     # --- writing -------------------------------------------------------------------------
