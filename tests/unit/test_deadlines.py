@@ -21,6 +21,7 @@ from landmap.deadlines import (
     load_milestones,
     milestone_state,
     overdue_and_due_soon,
+    overdue_headline,
     parse_milestones,
     read_milestones,
     status_reached,
@@ -271,6 +272,21 @@ def test_the_late_list_in_english_and_its_day_words():
         "[due tomorrow] T-3 名称 (Idle land, 西区住建局): to reach “Listed for sale” by "
         "2026-11-25; now “Ready for supply”",
     ]
+
+
+def test_the_headline_counts_overdue_and_due_soon_milestones():
+    shown = frames(idle_land=[("T-1", "ready"), ("T-2", "ready")], roads=[("D-1", "tendering")])
+    milestones = [
+        listed_by(date(2026, 11, 1), "T-1"),
+        listed_by(date(2026, 12, 1), "T-2"),
+        Milestone("roads", "D-1", "under_construction", date(2026, 10, 31)),
+    ]
+    rows = overdue_and_due_soon(shown, milestones, date(2026, 11, 24), "zh", due_soon_days=14)
+    today = date(2026, 11, 24)
+    assert overdue_headline(rows, today, "zh", 14) == "截至2026-11-24：逾期2项，14天内到期1项"
+    assert overdue_headline(rows, today, "en", 14) == (
+        "As of 2026-11-24: 2 overdue, 1 due within 14 days"
+    )
 
 
 def test_the_late_list_window_follows_within_days_and_can_be_empty():
