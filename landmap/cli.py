@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _store(args: argparse.Namespace) -> GpkgStore:
-    return GpkgStore(args.data or load_settings().data_path)
+    return GpkgStore(args.data or load_settings().ensure_data_file())
 
 
 def _plan(args: argparse.Namespace):

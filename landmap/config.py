@@ -2,29 +2,46 @@
 
 Nothing secret is committed: the 天地图 key comes from ``TIANDITU_KEY`` or from
 ``.streamlit/secrets.toml`` (``tianditu_key = "..."``), which git ignores.
+
+Without ``LANDMAP_DATA`` the app works on a copy of the bundled sample in its state folder
+(``LANDMAP_STATE_DIR``, default ``~/.local/share/landmap``): trying out an import or a status
+update must never change the file in the repository.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_PATH = REPO_ROOT / "data" / "xiqu_sample.gpkg"
+BUNDLED_SAMPLE_PATH = REPO_ROOT / "data" / "xiqu_sample.gpkg"
 DEFAULT_BOUNDARY_PATH = REPO_ROOT / "data" / "xiqu_boundary_wgs84.geojson"
+DEFAULT_STATE_DIR = Path.home() / ".local" / "share" / "landmap"
+
+
+def state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("LANDMAP_STATE_DIR") or DEFAULT_STATE_DIR)
 
 
 @dataclass(frozen=True)
 class Settings:
-    data_path: Path = DEFAULT_DATA_PATH
+    data_path: Path = BUNDLED_SAMPLE_PATH
     boundary_path: Path = DEFAULT_BOUNDARY_PATH
     tianditu_key: str | None = None
+    is_sample_data: bool = False
 
-    @property
-    def is_sample_data(self) -> bool:
-        return self.data_path.resolve() == DEFAULT_DATA_PATH.resolve()
+    def ensure_data_file(self) -> Path:
+        """Seed the sample's working copy on first use; a user's own file is left alone."""
+        if self.is_sample_data and not self.data_path.exists():
+            self.data_path.parent.mkdir(parents=True, exist_ok=True)
+            scratch = self.data_path.with_name(f".{self.data_path.name}.{os.getpid()}.tmp")
+            shutil.copyfile(BUNDLED_SAMPLE_PATH, scratch)
+            os.replace(scratch, self.data_path)  # atomic: two first sessions cannot clash
+        return self.data_path
 
 
 def load_settings(
@@ -37,8 +54,10 @@ def load_settings(
     env = os.environ if environ is None else environ
     secrets = secrets or {}
     key = str(env.get("TIANDITU_KEY") or secrets.get("tianditu_key") or "").strip()
+    own_data = env.get("LANDMAP_DATA")
     return Settings(
-        data_path=Path(env.get("LANDMAP_DATA") or DEFAULT_DATA_PATH),
+        data_path=Path(own_data) if own_data else state_dir(env) / BUNDLED_SAMPLE_PATH.name,
+        is_sample_data=not own_data,
         boundary_path=Path(env.get("LANDMAP_BOUNDARY") or DEFAULT_BOUNDARY_PATH),
         tianditu_key=key or None,
     )

@@ -20,6 +20,8 @@ class FeatureFilter:
     statuses: frozenset[str] = field(default_factory=frozenset)
     subdistricts: frozenset[str] = field(default_factory=frozenset)
     text: str = ""
+    # Deadline states to keep ("overdue", "due_soon"); needs the ``deadline_state`` column.
+    deadlines: frozenset[str] = field(default_factory=frozenset)
 
     def key(self) -> tuple:
         """A cheap, hashable cache key."""
@@ -28,6 +30,7 @@ class FeatureFilter:
             tuple(sorted(self.statuses)),
             tuple(sorted(self.subdistricts)),
             self.text.strip().casefold(),
+            tuple(sorted(self.deadlines)),
         )
 
 
@@ -51,6 +54,10 @@ def filter_features(
             mask &= frame["status"].isin(flt.statuses)
         if flt.subdistricts:
             mask &= frame["subdistrict"].isin(flt.subdistricts)
+        if flt.deadlines:
+            # Without deadline states nothing can be shown as overdue: show nothing, not all.
+            states = frame.get("deadline_state")
+            mask &= states.isin(flt.deadlines) if states is not None else False
         if text:
             haystack = frame["name"].astype(str) + "\n" + frame["id"].astype(str)
             mask &= haystack.str.casefold().str.contains(text, regex=False)
@@ -152,6 +159,9 @@ def describe_filter(flt: FeatureFilter, lang: str, layers: Sequence[LayerSpec] =
         parts.append(t("filter.subdistricts", lang, subdistricts=names))
     if flt.text.strip():
         parts.append(t("filter.text", lang, text=flt.text.strip()))
+    if flt.deadlines:
+        states = sep.join(t(f"deadline.{d}", lang) for d in sorted(flt.deadlines))
+        parts.append(t("filter.deadlines", lang, states=states))
     return ("；" if lang != "en" else "; ").join(parts)
 
 

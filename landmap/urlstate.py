@@ -1,7 +1,9 @@
 """The shareable link: URL query parameters ↔ what the user sees (pure).
 
 ``layers`` comma list of layer ids (absent = all, empty = none), ``status`` comma list of status
-codes, ``plot`` a feature id, plus ``subdistrict``, ``q`` (search), ``lang`` and ``basemap``.
+codes, ``plot`` a feature id, plus ``subdistrict``, ``q`` (search), ``lang``, ``basemap``,
+``colour`` (``status`` or ``deadline``), ``deadline`` (``overdue``/``due_soon`` filter) and
+``view`` (``map``, ``dashboard``, ``data``).
 Unknown values are dropped rather than failing: a link typed by hand still opens the map.
 """
 
@@ -16,6 +18,9 @@ from landmap.layers import LAYERS, SUBDISTRICTS, LayerSpec, all_status_codes
 from landmap.query import FeatureFilter
 
 ALL_LAYER_IDS = tuple(layer.id for layer in LAYERS)
+VIEWS = ("map", "dashboard", "data")
+COLOUR_MODES = ("status", "deadline")
+DEADLINE_FILTERS = ("overdue", "due_soon")
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,8 @@ class ViewState:
     plot: str | None = None
     lang: str = DEFAULT_LANGUAGE
     basemap: str = "none"
+    view: str = "map"
+    colour: str = "status"
 
 
 def _first(params: Mapping[str, str | Sequence[str]], name: str) -> str | None:
@@ -58,11 +65,18 @@ def parse_query(
     plot = (_first(params, "plot") or "").strip() or None
     lang = _first(params, "lang")
     basemap = _first(params, "basemap")
+    view = _first(params, "view")
+    colour = _first(params, "colour")
+    deadlines = frozenset(
+        d for d in _split(_first(params, "deadline") or "") if d in DEADLINE_FILTERS
+    )
     return ViewState(
-        filter=FeatureFilter(shown, statuses, subdistricts, text),
+        filter=FeatureFilter(shown, statuses, subdistricts, text, deadlines),
         plot=plot[:200] if plot else None,
         lang=lang if lang in LANGUAGES else DEFAULT_LANGUAGE,
         basemap=basemap if basemap in BASEMAPS else "none",
+        view=view if view in VIEWS else "map",
+        colour=colour if colour in COLOUR_MODES else "status",
     )
 
 
@@ -86,4 +100,10 @@ def to_query(state: ViewState, layers: Sequence[LayerSpec] = LAYERS) -> dict[str
         params["lang"] = state.lang
     if state.basemap != "none":
         params["basemap"] = state.basemap
+    if state.view != "map":
+        params["view"] = state.view
+    if state.colour != "status":
+        params["colour"] = state.colour
+    if flt.deadlines:
+        params["deadline"] = ",".join(d for d in DEADLINE_FILTERS if d in flt.deadlines)
     return params

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,6 +13,12 @@ import shapely
 from landmap.layers import LAYER_BY_ID, LayerSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Every test run works on its own copy of the sample (Settings.ensure_data_file) and its own
+# accounts file, inherited by the apps and commands the tests start: never the developer's.
+_RUN_DIR = Path(tempfile.mkdtemp(prefix="landmap-tests-"))
+os.environ["LANDMAP_STATE_DIR"] = str(_RUN_DIR / "state")
+os.environ["LANDMAP_ACCOUNTS"] = str(_RUN_DIR / "accounts.json")
 SAMPLE_GPKG = REPO_ROOT / "data" / "xiqu_sample.gpkg"
 BOUNDARY = REPO_ROOT / "data" / "xiqu_boundary_wgs84.geojson"
 

@@ -21,7 +21,7 @@ def _dataset(data_path: str, boundary_path: str, version: str) -> Dataset:
 
 def get_dataset(settings: Settings) -> Dataset:
     """The dataset, shared read-only by all sessions until the file changes."""
-    version = GpkgStore(settings.data_path).version()
+    version = GpkgStore(settings.ensure_data_file()).version()
     return _dataset(str(settings.data_path), str(settings.boundary_path), version)
 
 

@@ -1,13 +1,23 @@
 from pathlib import Path
 
 from landmap.basemaps import basemap_group, tianditu_url
-from landmap.config import DEFAULT_DATA_PATH, load_settings
+from landmap.config import BUNDLED_SAMPLE_PATH, load_settings
 
 
 def test_defaults_are_the_sample_data_and_no_key():
-    settings = load_settings(environ={}, secrets={})
-    assert settings.data_path == DEFAULT_DATA_PATH and settings.is_sample_data
-    assert settings.tianditu_key is None
+    settings = load_settings(environ={"LANDMAP_STATE_DIR": "/var/lib/landmap"}, secrets={})
+    assert settings.data_path == Path("/var/lib/landmap/xiqu_sample.gpkg")
+    assert settings.is_sample_data and settings.tianditu_key is None
+
+
+def test_the_sample_is_used_through_a_working_copy(tmp_path):
+    settings = load_settings(environ={"LANDMAP_STATE_DIR": str(tmp_path / "state")})
+    path = settings.ensure_data_file()
+    assert path.read_bytes() == BUNDLED_SAMPLE_PATH.read_bytes()
+    path.write_bytes(b"edited")
+    assert settings.ensure_data_file().read_bytes() == b"edited"  # never overwritten
+    own = load_settings(environ={"LANDMAP_DATA": str(tmp_path / "missing.gpkg")})
+    assert not own.ensure_data_file().exists()  # a user's own path is never invented
 
 
 def test_environment_wins_over_secrets():
