@@ -143,3 +143,7 @@ class TrackingStore(FeatureStore, Protocol):
     def history(self, feature_id: str | None = None) -> pd.DataFrame:
         """History rows (of one feature, or all), oldest first."""
         ...
+
+    def milestones(self) -> pd.DataFrame:
+        """Target milestones: layer, feature_id, target_status, due_date ("YYYY-MM-DD")."""
+        ...

@@ -39,7 +39,7 @@ from landmap.store.base import (
     TableMissingError,
 )
 from landmap.store.filelock import LOCK_TIMEOUT_S, LockTimeout, store_lock
-from landmap.store.gpkg_sql import HISTORY_TABLE, VERSIONS_TABLE
+from landmap.store.gpkg_sql import HISTORY_TABLE, MILESTONES_TABLE, VERSIONS_TABLE
 from landmap.store.sqlite_worker import edits_to_json
 
 HISTORY_COLUMNS = (
@@ -55,6 +55,7 @@ HISTORY_COLUMNS = (
     "note",
     "source",
 )
+MILESTONE_COLUMNS = ("layer", "feature_id", "target_status", "due_date")
 # A save waits at most this long for the worker (the lock wait included).
 EDIT_WORKER_TIMEOUT_S = LOCK_TIMEOUT_S + 30
 
@@ -156,6 +157,12 @@ class GpkgStore:
         if feature_id is not None:
             frame = frame[frame["feature_id"] == feature_id]
         return frame.sort_values("fid").reset_index(drop=True)
+
+    def milestones(self) -> pd.DataFrame:
+        frame = self._tracking_table(MILESTONES_TABLE)
+        if frame is None:
+            return pd.DataFrame(columns=MILESTONE_COLUMNS)
+        return frame[list(MILESTONE_COLUMNS)].reset_index(drop=True)
 
     def _tracking_table(self, table: str) -> pd.DataFrame | None:
         """A non-spatial table read with pyogrio (the app's one SQLite); None if absent."""

@@ -6,15 +6,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from landmap.config import load_settings
+from landmap.accounts import Account
+from landmap.config import Settings, load_settings
 from landmap.dataset import Dataset
 from landmap.escaping import md_escape
 from landmap.i18n import t
 from landmap.query import count_features, describe_filter, feature_table, filter_features
 from landmap.ui import state
-from landmap.ui.data import get_dataset
+from landmap.ui.auth import render_sign_in, signed_in_account
+from landmap.ui.data import get_dataset, get_tracking
+from landmap.ui.data_page import render_data_page
 from landmap.ui.detail import render_detail
 from landmap.ui.map_panel import render_legend, render_map
+from landmap.ui.progress_panel import render_progress
 from landmap.ui.sidebar import render_sidebar
 from landmap.ui.tables import apply_table_selection, render_feature_table, render_summary
 
@@ -31,11 +35,25 @@ def _secrets() -> dict:
 def main() -> None:
     settings = load_settings(secrets=_secrets())
     state.init_from_url()
-    basemap = render_sidebar(settings)
+    account = signed_in_account()
+    can_edit = account is not None and account.can_edit
+    basemap = render_sidebar(settings, can_edit)
     lang = state.lang()
+    account = render_sign_in(lang)
     dataset = get_dataset(settings)
 
     st.title(t("app.title", lang))
+    view = state.view()
+    if view == "data" and can_edit:
+        render_data_page(settings, dataset, lang)
+    else:
+        _render_map_page(settings, dataset, account, basemap, lang)
+    state.write_url(basemap)
+
+
+def _render_map_page(
+    settings: Settings, dataset: Dataset, account: Account | None, basemap: str, lang: str
+) -> None:
     flt = state.current_filter()
     shown = filter_features(dataset.frames, flt)
     table = feature_table(shown, lang)
@@ -52,15 +70,17 @@ def main() -> None:
         render_map(dataset, settings, shown, lang, basemap)
         render_legend(list(shown), lang)
     with detail_col:
-        render_detail(dataset, state.selected_id(), lang)
+        found = render_detail(dataset, state.selected_id(), lang)
+        if found is not None:
+            spec, row = found
+            can_edit = account is not None and account.can_edit
+            render_progress(settings, spec, row, get_tracking(settings, dataset), lang, can_edit)
 
     summary_tab, table_tab = st.tabs([t("tabs.summary", lang), t("tabs.table", lang)])
     with summary_tab:
         render_summary(shown, lang)
     with table_tab:
         render_feature_table(table, lang)
-
-    state.write_url(basemap)
 
 
 def _render_issues(dataset: Dataset, lang: str) -> None:

@@ -11,6 +11,7 @@ from landmap.config import Settings
 from landmap.dataset import Dataset, load_dataset
 from landmap.mapview import boundary_collection, feature_strings
 from landmap.store import GpkgStore
+from landmap.tracking import Tracking, load_tracking
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -48,3 +49,13 @@ def _boundary_json(data_path: str, boundary_path: str, version: str) -> str | No
 
 def boundary_json(settings: Settings, dataset: Dataset) -> str | None:
     return _boundary_json(str(settings.data_path), str(settings.boundary_path), dataset.version)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _tracking(data_path: str, version: str) -> Tracking:
+    return load_tracking(GpkgStore(data_path))
+
+
+def get_tracking(settings: Settings, dataset: Dataset) -> Tracking:
+    """History, milestones and versions, read once per data version (an edit changes it)."""
+    return _tracking(str(settings.data_path), dataset.version)

@@ -21,14 +21,17 @@ from landmap.layers import (
 from landmap.ui import state
 
 
-def render_detail(dataset: Dataset, feature_id: str | None, lang: str) -> None:
+def render_detail(
+    dataset: Dataset, feature_id: str | None, lang: str
+) -> tuple[LayerSpec, pd.Series] | None:
+    """The selected feature's facts; returns its layer and row (None if nothing is shown)."""
     if not feature_id:
         st.info(t("detail.none_selected", lang))
-        return
+        return None
     found = dataset.feature(feature_id)
     if found is None:
         st.warning(t("detail.not_found", lang, id=md_escape(feature_id)))
-        return
+        return None
     spec, row = found
     title_col, button_col = st.columns([5, 1], vertical_alignment="center")
     title_col.markdown(f"#### {md_escape(row['name'] or feature_id)}")
@@ -67,6 +70,7 @@ def render_detail(dataset: Dataset, feature_id: str | None, lang: str) -> None:
         if f.kind is not FieldKind.DATE
     ]
     _facts_table(t("detail.layer_fields", lang, layer=spec.short_name.get(lang)), own)
+    return spec, row
 
 
 def measures(spec: LayerSpec, row: pd.Series, lang: str) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from landmap.layers import LAYERS, SUBDISTRICTS, subdistrict_label
 from landmap.ui import state
 
 
-def render_sidebar(settings: Settings) -> str:
+def render_sidebar(settings: Settings, can_edit: bool) -> str:
     """Draw the filters into the sidebar; returns the basemap actually usable."""
     sb = st.sidebar
     sb.radio(
@@ -22,6 +22,17 @@ def render_sidebar(settings: Settings) -> str:
         horizontal=True,
     )
     lang = state.lang()
+    views = ["map", "dashboard", *(["data"] if can_edit else [])]
+    if state.view() not in views:
+        st.session_state[state.VIEW] = "map"  # e.g. a data-page link opened without signing in
+    sb.segmented_control(
+        t("nav.title", lang),
+        views,
+        key=state.VIEW,
+        format_func=lambda v: t(f"nav.{v}", lang),
+        required=True,
+        label_visibility="collapsed",
+    )
 
     sb.subheader(t("filters.layers", lang))
     for spec in LAYERS:
@@ -49,6 +60,13 @@ def render_sidebar(settings: Settings) -> str:
         key=state.SUBDISTRICTS,
         format_func=lambda name: subdistrict_label(name, lang),
         placeholder=t("filters.all_subdistricts", lang),
+    )
+    sb.multiselect(
+        t("filters.deadline", lang),
+        ["overdue", "due_soon"],
+        key=state.DEADLINES,
+        format_func=lambda d: t(f"deadline.{d}", lang),
+        placeholder=t("filters.all_deadlines", lang),
     )
     sb.text_input(
         t("filters.search", lang),
@@ -86,3 +104,4 @@ def _reset_filters() -> None:
     state.set_statuses(set())
     st.session_state[state.SUBDISTRICTS] = []
     st.session_state[state.SEARCH] = ""
+    st.session_state[state.DEADLINES] = []

@@ -22,6 +22,9 @@ STATUSES = "statuses"  # the canonical set of status codes, shared by all layers
 SELECTED = "selected_id"
 FOCUS = "map_focus"  # (center, zoom) to move the map to, or None
 TABLE_GENERATION = "table_generation"  # bumped when the selection comes from outside the table
+VIEW = "view"  # "map", "dashboard" or "data"
+COLOUR = "colour"  # colour the map by "status" or "deadline"
+DEADLINES = "deadline_filter"  # ["overdue", "due_soon"] or a part of it
 INITIAL_BOUNDS = "_initial_bounds"  # where the map opens; fixed for the session (see map_panel)
 _URL_LOADED = "_url_loaded"
 
@@ -46,6 +49,9 @@ def init_from_url(layers: tuple[LayerSpec, ...] = LAYERS) -> None:
     st.session_state[SUBDISTRICTS] = sorted(view.filter.subdistricts)
     st.session_state[SEARCH] = view.filter.text
     st.session_state[BASEMAP] = view.basemap
+    st.session_state[VIEW] = view.view
+    st.session_state[COLOUR] = view.colour
+    st.session_state[DEADLINES] = sorted(view.filter.deadlines)
     st.session_state[SELECTED] = view.plot
     st.session_state[FOCUS] = None
     st.session_state[TABLE_GENERATION] = 0
@@ -78,7 +84,16 @@ def current_filter(layers: tuple[LayerSpec, ...] = LAYERS) -> FeatureFilter:
         statuses=frozenset(st.session_state.get(STATUSES, [])),
         subdistricts=frozenset(st.session_state.get(SUBDISTRICTS, [])),
         text=str(st.session_state.get(SEARCH, "") or ""),
+        deadlines=frozenset(st.session_state.get(DEADLINES, [])),
     )
+
+
+def view() -> str:
+    return str(st.session_state.get(VIEW) or "map")
+
+
+def colour_mode() -> str:
+    return str(st.session_state.get(COLOUR) or "status")
 
 
 def selected_id() -> str | None:
@@ -102,7 +117,14 @@ def select(
 
 def write_url(basemap: str) -> None:
     """Mirror the current view into the address bar (only when it changed)."""
-    view = ViewState(filter=current_filter(), plot=selected_id(), lang=lang(), basemap=basemap)
-    wanted = to_query(view)
+    shown = ViewState(
+        filter=current_filter(),
+        plot=selected_id(),
+        lang=lang(),
+        basemap=basemap,
+        view=view(),
+        colour=colour_mode(),
+    )
+    wanted = to_query(shown)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)

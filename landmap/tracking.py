@@ -1,0 +1,47 @@
+"""What the progress features read besides the layers: history, milestones, versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from landmap.edits import milestone_field
+from landmap.layers import LAYERS, LayerSpec
+from landmap.store.base import TrackingStore
+
+
+@dataclass(frozen=True)
+class Tracking:
+    history: pd.DataFrame  # GpkgStore.history() rows, oldest first
+    milestones: pd.DataFrame  # layer, feature_id, target_status, due_date
+    versions: dict[tuple[str, str], int] = field(default_factory=dict)  # (layer, id) -> version
+
+    def version(self, layer_id: str, feature_id: str) -> int:
+        return self.versions.get((layer_id, feature_id), 0)
+
+    def feature_history(self, feature_id: str) -> pd.DataFrame:
+        return self.history[self.history["feature_id"] == feature_id]
+
+    def feature_milestones(self, layer_id: str, feature_id: str) -> dict[str, str]:
+        """Target status -> due date of one feature, in the layer's status order."""
+        rows = self.milestones[
+            (self.milestones["layer"] == layer_id) & (self.milestones["feature_id"] == feature_id)
+        ]
+        return {str(r.target_status): str(r.due_date)[:10] for r in rows.itertuples()}
+
+    def milestone_values(self, layer_id: str, feature_id: str) -> dict[str, str | None]:
+        """The milestones as edit fields ("milestone:<target>" -> due date)."""
+        return {
+            milestone_field(target): due
+            for target, due in self.feature_milestones(layer_id, feature_id).items()
+        }
+
+
+def load_tracking(store: TrackingStore, layers: tuple[LayerSpec, ...] = LAYERS) -> Tracking:
+    versions = {
+        (layer.id, feature_id): version
+        for layer in layers
+        for feature_id, version in store.feature_versions(layer.id).items()
+    }
+    return Tracking(store.history(), store.milestones(), versions)

@@ -1,0 +1,399 @@
+"""The data page (editors only): import a file with its report, and restore a backup.
+
+Flow: upload → check (``prepare_import`` in the sandbox) → report with the coordinate system to
+confirm or change, the column and status mapping to correct → choose how to write → import
+(``commit_import``: one atomic change, the previous file kept as a backup). The role is checked
+when the page is drawn and again inside every write callback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from landmap.config import Settings
+from landmap.dataset import Dataset
+from landmap.escaping import md_escape
+from landmap.i18n import t
+from landmap.ingest.limits import Limits
+from landmap.ingest.plan import (
+    SOURCE_COORDS,
+    ImportOptions,
+    ImportPlan,
+    commit_import,
+    prepare_import,
+)
+from landmap.ingest.problems import ImportRejected
+from landmap.ingest.validate import ImportMode
+from landmap.layers import LAYER_BY_ID, LAYERS, get_layer
+from landmap.store import GpkgStore, StoreConflict, StoreError
+from landmap.ui.auth import editor_or_none
+
+UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "xlsx"]
+_PLAN = "_import_plan"
+_UPLOAD_GENERATION = "_import_upload_generation"
+_RESULT = "_import_result"
+_FIELD_FIX = "_import_field_fix"
+_STATUS_FIX = "_import_status_fix"
+_UNUSED = "-"
+_AUTO_CHECK = "_import_auto_check"
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A report and what it was made from, so an import writes exactly what was shown."""
+
+    plan: ImportPlan
+    digest: str
+    options: ImportOptions
+
+
+def render_data_page(settings: Settings, dataset: Dataset, lang: str) -> None:
+    st.header(t("data.title", lang))
+    if editor_or_none() is None:
+        st.warning(t("data.editors_only", lang), icon=":material/lock:")
+        return
+    import_tab, backups_tab = st.tabs([t("data.import_tab", lang), t("data.backups_tab", lang)])
+    with import_tab:
+        _render_import(settings, dataset, lang)
+    with backups_tab:
+        _render_backups(settings, lang)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def _render_import(settings: Settings, dataset: Dataset, lang: str) -> None:
+    result = st.session_state.pop(_RESULT, None)
+    if result:
+        kind, text = result
+        (st.success if kind == "ok" else st.error)(text)
+    st.caption(t("data.import_intro", lang))
+    generation = st.session_state.get(_UPLOAD_GENERATION, 0)
+    upload = st.file_uploader(
+        t("data.file", lang), type=UPLOAD_TYPES, key=f"import_file_{generation}"
+    )
+    left, right = st.columns(2)
+    layer_id = left.selectbox(
+        t("data.layer", lang),
+        [layer.id for layer in LAYERS],
+        format_func=lambda lid: LAYER_BY_ID[lid].name.get(lang),
+        key="import_layer",
+    )
+    mode = right.radio(
+        t("data.mode", lang),
+        [m.value for m in ImportMode],
+        format_func=lambda m: t(f"data.mode_{m}", lang),
+        key="import_mode",
+    )
+    source_coords = left.radio(
+        t("data.source_coords", lang),
+        SOURCE_COORDS,
+        format_func=lambda s: t(f"data.coords_{s}", lang),
+        key="import_source_coords",
+        help=t("data.source_coords_help", lang),
+    )
+    crs_text = right.text_input(
+        t("data.crs", lang), key="import_crs", placeholder="4490", help=t("data.crs_help", lang)
+    )
+    with st.expander(t("data.advanced", lang)):
+        encoding = st.text_input(t("data.encoding", lang), key="import_encoding", placeholder="GBK")
+        sheet = st.text_input(t("data.sheet", lang), key="import_sheet")
+        source_layer = st.text_input(t("data.source_layer", lang), key="import_source_layer")
+
+    if upload is None:
+        st.session_state.pop(_PLAN, None)
+        return
+    crs, crs_error = _parse_epsg(crs_text)
+    if crs_error:
+        st.error(t("data.crs_invalid", lang, value=crs_text))
+        return
+    data = upload.getvalue()
+    options = ImportOptions(
+        layer_id=layer_id,
+        mode=ImportMode(mode),
+        crs=crs,
+        source_coords=source_coords,
+        encoding=encoding.strip() or None,
+        field_mapping=st.session_state.get(_FIELD_FIX) or None,
+        status_mapping=st.session_state.get(_STATUS_FIX) or None,
+        sheet=sheet.strip() or None,
+        source_layer=source_layer.strip() or None,
+    )
+    digest = hashlib.sha256(data).hexdigest()
+    checked: _Checked | None = st.session_state.get(_PLAN)
+    if checked is None or checked.digest != digest or checked.options != options:
+        st.session_state.pop(_PLAN, None)
+        clicked = st.button(t("data.check", lang), type="primary", icon=":material/fact_check:")
+        if clicked or st.session_state.pop(_AUTO_CHECK, False):
+            _check(settings, dataset, data, upload.name, options, digest, lang)
+            checked = st.session_state.get(_PLAN)
+        else:
+            return
+    if checked is not None:
+        _render_report(settings, checked.plan, lang)
+
+
+def _check(
+    settings: Settings,
+    dataset: Dataset,
+    data: bytes,
+    filename: str,
+    options: ImportOptions,
+    digest: str,
+    lang: str,
+) -> None:
+    district = None
+    if dataset.boundary is not None and not dataset.boundary.empty:
+        district = dataset.boundary.union_all()
+    store = GpkgStore(settings.ensure_data_file())
+    with st.spinner(t("data.checking", lang)):
+        try:
+            plan = prepare_import(data, filename, options, store, district, Limits())
+        except ImportRejected as exc:
+            st.error(exc.problem.text(lang))
+            return
+    st.session_state[_PLAN] = _Checked(plan, digest, options)
+
+
+def _render_report(settings: Settings, plan: ImportPlan, lang: str) -> None:
+    st.subheader(t("data.report", lang))
+    for line in plan.summary_lines(lang)[:-1]:
+        if line.startswith(("[ERROR]", "[错误]")):
+            st.error(line, icon=":material/error:")
+        elif line.startswith(("[WARNING]", "[提示]")):
+            st.warning(line, icon=":material/warning:")
+        else:
+            st.markdown("- " + md_escape(line))
+    _render_crs_choice(plan, lang)
+    _render_mapping_editors(plan, lang)
+    _render_preview(plan, lang)
+
+    confirmed = True
+    if plan.crs_source == "guess" and plan.crs_epsg:
+        confirmed = st.checkbox(
+            t("data.confirm_crs", lang, epsg=plan.crs_epsg), key="import_crs_confirmed"
+        )
+    if not plan.can_commit:
+        st.error(t("data.cannot_import", lang), icon=":material/block:")
+        return
+    st.button(
+        t("data.commit", lang, count=len(plan.features), mode=t(f"data.mode_{plan.mode}", lang)),
+        type="primary",
+        icon=":material/upload:",
+        disabled=not confirmed,
+        on_click=_commit,
+        args=(settings, lang),
+    )
+
+
+def _render_crs_choice(plan: ImportPlan, lang: str) -> None:
+    if not plan.crs_guesses:
+        return
+    with st.expander(t("data.crs_guesses", lang), expanded=plan.crs_source == "guess"):
+        for guess in plan.crs_guesses:
+            swapped = t("data.swapped", lang) if guess.swapped else ""
+            legacy = t("data.legacy", lang) if guess.legacy_datum else ""
+            st.markdown(
+                "- "
+                + md_escape(
+                    f"{guess.label.get(lang)} — {guess.reason.get(lang)} "
+                    f"({t(f'data.confidence_{guess.confidence}', lang)}){swapped}{legacy}"
+                )
+            )
+        st.caption(t("data.crs_change_hint", lang))
+
+
+def _render_mapping_editors(plan: ImportPlan, lang: str) -> None:
+    layer = get_layer(plan.layer_id)
+    field_options = [_UNUSED, "id", "name", "status", *(f.key for f in layer.all_fields)]
+    labels = {_UNUSED: t("data.unused", lang), "id": "id", "name": "name", "status": "status"}
+    labels.update({f.key: f"{f.key} · {f.label.get(lang)}" for f in layer.all_fields})
+    columns = [*plan.field_mapping, *plan.unmapped_columns]
+    with st.expander(t("data.mapping", lang), expanded=False):
+        st.caption(t("data.mapping_help", lang))
+        table = pd.DataFrame(
+            {
+                "column": columns,
+                "field": [labels[plan.field_mapping.get(c, _UNUSED)] for c in columns],
+            }
+        )
+        edited = st.data_editor(
+            table,
+            key="import_mapping_editor",
+            hide_index=True,
+            disabled=["column"],
+            column_config={
+                "column": st.column_config.TextColumn(t("data.source_column", lang)),
+                "field": st.column_config.SelectboxColumn(
+                    t("data.target_field", lang),
+                    options=[labels[o] for o in field_options],
+                    required=True,
+                ),
+            },
+        )
+        by_label = {label: key for key, label in labels.items()}
+        fixes = {
+            row.column: by_label.get(row.field, _UNUSED)
+            for row in edited.itertuples()
+            if by_label.get(row.field, _UNUSED) != plan.field_mapping.get(row.column, _UNUSED)
+        }
+        unknown = sorted(
+            {str(v) for v in plan.features["status"].dropna()} - set(layer.status_codes) - {""}
+        )
+        status_fixes: dict[str, str] = {}
+        if unknown:
+            st.caption(t("data.status_help", lang))
+            status_labels = {s.code: f"{s.code} · {s.label.get(lang)}" for s in layer.statuses}
+            status_table = pd.DataFrame({"value": unknown, "status": [None] * len(unknown)})
+            edited_status = st.data_editor(
+                status_table,
+                key="import_status_editor",
+                hide_index=True,
+                disabled=["value"],
+                column_config={
+                    "value": st.column_config.TextColumn(t("data.source_value", lang)),
+                    "status": st.column_config.SelectboxColumn(
+                        t("data.target_status", lang), options=list(status_labels.values())
+                    ),
+                },
+            )
+            by_status_label = {label: code for code, label in status_labels.items()}
+            status_fixes = {
+                row.value: by_status_label[row.status]
+                for row in edited_status.itertuples()
+                if row.status in by_status_label
+            }
+        if st.button(t("data.recheck", lang), icon=":material/refresh:"):
+            st.session_state[_FIELD_FIX] = {
+                **(st.session_state.get(_FIELD_FIX) or {}),
+                **fixes,
+            }
+            st.session_state[_STATUS_FIX] = {
+                **(st.session_state.get(_STATUS_FIX) or {}),
+                **status_fixes,
+            }
+            st.session_state[_AUTO_CHECK] = True
+            st.rerun()
+
+
+def _render_preview(plan: ImportPlan, lang: str) -> None:
+    if plan.features.empty:
+        return
+    shown = [c for c in ("id", "name", "status") if c in plan.features.columns]
+    with st.expander(t("data.preview", lang, count=len(plan.features))):
+        st.dataframe(pd.DataFrame(plan.features[shown]).head(200), hide_index=True, width="stretch")
+
+
+def _commit(settings: Settings, lang: str) -> None:
+    account = editor_or_none()
+    checked: _Checked | None = st.session_state.get(_PLAN)
+    if account is None:
+        st.session_state[_RESULT] = ("error", t("data.editors_only", lang))
+        return
+    if checked is None:
+        return
+    try:
+        store = GpkgStore(settings.ensure_data_file())
+        backup = commit_import(checked.plan, store, user=account.name)
+    except ImportRejected as exc:
+        st.session_state[_RESULT] = ("error", exc.problem.text(lang))
+        return
+    except StoreConflict:
+        st.session_state[_RESULT] = ("error", t("data.store_moved", lang))
+        st.session_state.pop(_PLAN, None)
+        return
+    except StoreError as exc:
+        st.session_state[_RESULT] = ("error", t("data.store_error", lang, detail=exc.detail))
+        return
+    st.session_state[_RESULT] = (
+        "ok",
+        t("data.imported", lang, count=len(checked.plan.features), backup=backup.id),
+    )
+    _reset_import()
+
+
+def _reset_import() -> None:
+    for key in (_PLAN, _FIELD_FIX, _STATUS_FIX, "import_crs_confirmed"):
+        st.session_state.pop(key, None)
+    st.session_state[_UPLOAD_GENERATION] = st.session_state.get(_UPLOAD_GENERATION, 0) + 1
+
+
+def _parse_epsg(text: str) -> tuple[int | None, bool]:
+    text = text.strip().upper().removeprefix("EPSG:")
+    if not text:
+        return None, False
+    if text.isdigit() and 1024 <= int(text) <= 999_999:
+        return int(text), False
+    return None, True
+
+
+# --- backups ---------------------------------------------------------------------------------
+
+
+def _render_backups(settings: Settings, lang: str) -> None:
+    store = GpkgStore(settings.ensure_data_file())
+    result = st.session_state.pop("_restore_result", None)
+    if result:
+        kind, text = result
+        (st.success if kind == "ok" else st.error)(text)
+    backups = store.backups()
+    st.caption(t("data.backups_intro", lang))
+    if not backups:
+        st.info(t("data.no_backups", lang))
+        return
+    table = pd.DataFrame(
+        {
+            t("data.backup_time", lang): [
+                b.created_at.strftime("%Y-%m-%d %H:%M:%S") for b in backups
+            ],
+            t("data.backup_action", lang): [b.action for b in backups],
+            t("data.backup_layer", lang): [
+                LAYER_BY_ID[b.layer_id].name.get(lang) if b.layer_id in LAYER_BY_ID else b.layer_id
+                for b in backups
+            ],
+            t("data.backup_user", lang): [b.user for b in backups],
+            t("data.backup_note", lang): [b.note for b in backups],
+            "id": [b.id for b in backups],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    choice = st.selectbox(
+        t("data.restore_choice", lang),
+        [b.id for b in backups],
+        format_func=lambda bid: next(
+            f"{b.created_at.strftime('%Y-%m-%d %H:%M:%S')} · {b.action} · {b.user}"
+            for b in backups
+            if b.id == bid
+        ),
+        key="restore_choice",
+    )
+    sure = st.checkbox(t("data.restore_confirm", lang), key="restore_confirm")
+    st.button(
+        t("data.restore", lang),
+        icon=":material/history:",
+        disabled=not sure,
+        on_click=_restore,
+        args=(settings, choice, lang),
+    )
+
+
+def _restore(settings: Settings, backup_id: str, lang: str) -> None:
+    account = editor_or_none()
+    if account is None:
+        st.session_state["_restore_result"] = ("error", t("data.editors_only", lang))
+        return
+    store = GpkgStore(settings.ensure_data_file())
+    try:
+        saved = store.restore(backup_id, expected_version=store.version(), user=account.name)
+    except StoreError as exc:
+        st.session_state["_restore_result"] = (
+            "error",
+            t("data.store_error", lang, detail=exc.detail),
+        )
+        return
+    st.session_state["_restore_result"] = ("ok", t("data.restored", lang, backup=saved.id))
+    st.session_state.pop("restore_confirm", None)

@@ -1,0 +1,333 @@
+"""Progress in the detail panel: deadlines, the edit form (editors only) and the timeline.
+
+Every save goes through ``landmap.edits`` (the rules) and ``GpkgStore.apply_edits`` (one
+transaction with its history). The role is re-read inside the save handler itself, so hiding
+the form is not what protects the data (security.md §2.5 A3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from landmap.config import Settings
+from landmap.edits import (
+    STATUS_FIELD,
+    FeatureEdit,
+    FieldChange,
+    changed_fields,
+    check_edit,
+    current_values,
+    describe_changes,
+    milestone_field,
+    split_text,
+)
+from landmap.escaping import md_escape
+from landmap.history import TimelineEntry, restore_changes, timeline
+from landmap.i18n import t
+from landmap.layers import FieldKind, FieldSpec, LayerSpec
+from landmap.store import EditConflict, FeatureNotFound, GpkgStore, StoreError
+from landmap.tracking import Tracking
+from landmap.ui.auth import editor_or_none
+
+_FLASH = "_progress_flash"  # (kind, text) shown once after a save
+_MIN_DATE, _MAX_DATE = dt.date(1980, 1, 1), dt.date(2100, 12, 31)
+_NO_TARGET = ""
+
+
+def render_progress(
+    settings: Settings,
+    spec: LayerSpec,
+    row: pd.Series,
+    tracking: Tracking,
+    lang: str,
+    can_edit: bool,
+) -> None:
+    feature_id = str(row["id"])
+    flash = st.session_state.pop(_FLASH, None)
+    if flash:
+        kind, text = flash
+        {"ok": st.success, "conflict": st.warning}.get(kind, st.error)(text)
+    _render_milestones(spec, tracking.feature_milestones(spec.id, feature_id), lang)
+    if can_edit:
+        _render_edit_form(settings, spec, row, tracking, lang)
+    _render_timeline(settings, spec, row, tracking, lang, can_edit)
+
+
+def _render_milestones(spec: LayerSpec, milestones: dict[str, str], lang: str) -> None:
+    if not milestones:
+        return
+    st.markdown(f"**{t('progress.milestones', lang)}**")
+    for target, due in milestones.items():
+        st.markdown(
+            "- "
+            + md_escape(
+                t("progress.milestone_line", lang, target=spec.status_label(target, lang), due=due)
+            )
+        )
+
+
+# --- editing ---------------------------------------------------------------------------------
+
+
+def _render_edit_form(
+    settings: Settings, spec: LayerSpec, row: pd.Series, tracking: Tracking, lang: str
+) -> None:
+    feature_id = str(row["id"])
+    base = _edit_base(spec, row, tracking)
+    version, current, generation = base["version"], base["current"], base["generation"]
+    prefix = f"edit_{spec.id}_{feature_id}_{generation}"
+    milestones = {
+        field.removeprefix("milestone:"): due
+        for field, due in current.items()
+        if field.startswith("milestone:") and due
+    }
+    with st.expander(t("progress.edit", lang), icon=":material/edit:"):
+        with st.form(prefix, border=False):
+            wanted: dict[str, object] = {}
+            # An unknown stored status is offered as it is, so an untouched form changes nothing.
+            stored = current.get(STATUS_FIELD) or ""
+            codes = (
+                spec.status_codes if stored in spec.status_codes else (stored, *spec.status_codes)
+            )
+            wanted[STATUS_FIELD] = st.selectbox(
+                t("col.status", lang),
+                codes,
+                index=codes.index(stored) if stored in codes else 0,
+                format_func=lambda code: spec.status_label(code, lang),
+                key=f"{prefix}_status",
+            )
+            columns = st.columns(2)
+            for i, field in enumerate(spec.tracked_fields):
+                with columns[i % 2]:
+                    wanted[field.key] = _field_input(
+                        field, current.get(field.key), lang, f"{prefix}_{field.key}"
+                    )
+            st.markdown(f"**{t('progress.milestones', lang)}**")
+            for target, due in milestones.items():
+                wanted[milestone_field(target)] = st.date_input(
+                    t("progress.due_for", lang, target=spec.status_label(target, lang)),
+                    value=dt.date.fromisoformat(due),
+                    min_value=_MIN_DATE,
+                    max_value=_MAX_DATE,
+                    key=f"{prefix}_milestone_{target}",
+                )
+            left, right = st.columns(2)
+            new_target = left.selectbox(
+                t("progress.new_milestone", lang),
+                [_NO_TARGET, *spec.status_codes],
+                format_func=lambda c: spec.status_label(c, lang) if c else "—",
+                key=f"{prefix}_new_target",
+            )
+            new_due = right.date_input(
+                t("progress.new_due", lang),
+                value=None,
+                min_value=_MIN_DATE,
+                max_value=_MAX_DATE,
+                key=f"{prefix}_new_due",
+            )
+            if new_target and new_due is not None:
+                wanted[milestone_field(new_target)] = new_due
+            note = st.text_area(
+                t("progress.note", lang), max_chars=500, height=68, key=f"{prefix}_note"
+            )
+            submitted = st.form_submit_button(t("progress.save", lang), type="primary")
+        if submitted:
+            _save(settings, spec, feature_id, version, current, wanted, note, lang)
+
+
+def _edit_base(spec: LayerSpec, row: pd.Series, tracking: Tracking) -> dict:
+    """The values (and version) the editor started from, kept until their save or conflict.
+
+    The form is drawn from these, not from the live data: if someone else saves meanwhile, the
+    editor's typing is not wiped by a rerun, and their save is checked against what they saw
+    (and refused as a conflict) instead of silently applying to values they never saw.
+    """
+    feature_id = str(row["id"])
+    key = _base_key(spec.id, feature_id)
+    base = st.session_state.get(key)
+    if base is None:
+        generation = st.session_state.get(f"{key}_generation", 0)
+        base = {
+            "version": tracking.version(spec.id, feature_id),
+            "current": {
+                **current_values(spec, row),
+                **tracking.milestone_values(spec.id, feature_id),
+            },
+            "generation": generation,
+        }
+        st.session_state[key] = base
+    return base
+
+
+def _base_key(layer_id: str, feature_id: str) -> str:
+    return f"_edit_base_{layer_id}_{feature_id}"
+
+
+def _forget_base(layer_id: str, feature_id: str) -> None:
+    """After a save (or a conflict) the next form starts from the data as it is now."""
+    key = _base_key(layer_id, feature_id)
+    st.session_state.pop(key, None)
+    st.session_state[f"{key}_generation"] = st.session_state.get(f"{key}_generation", 0) + 1
+
+
+def _field_input(field: FieldSpec, value: str | None, lang: str, key: str) -> object:
+    label = field.label.get(lang)
+    if field.kind is FieldKind.DATE:
+        return st.date_input(
+            label,
+            value=dt.date.fromisoformat(value) if value else None,
+            min_value=_MIN_DATE,
+            max_value=_MAX_DATE,
+            key=key,
+        )
+    number = float(value) if value is not None else None
+    if field.kind is FieldKind.PERCENT:
+        return st.number_input(label, 0.0, 100.0, value=number, step=5.0, format="%.0f", key=key)
+    if field.kind is FieldKind.INT:
+        whole = int(number) if number is not None else None
+        return st.number_input(label, 0, value=whole, key=key)
+    return st.number_input(label, 0.0, value=number, step=10.0, format="%.2f", key=key)
+
+
+def _save(
+    settings: Settings,
+    spec: LayerSpec,
+    feature_id: str,
+    version: int,
+    current: dict[str, str | None],
+    wanted: dict[str, object],
+    note: str,
+    lang: str,
+) -> None:
+    account = editor_or_none()  # re-read now: a demoted account may not save
+    if account is None:
+        st.error(t("progress.not_allowed", lang))
+        return
+    try:
+        changes = changed_fields(spec, current, wanted)
+    except ValueError as exc:
+        st.error(split_text(exc, lang))
+        return
+    edit = FeatureEdit(spec.id, feature_id, version, changes)
+    problems = check_edit(spec, edit, current, note)
+    if problems:
+        for problem in problems:
+            st.error(problem.text(lang))
+        return
+    _apply(settings, spec, edit, account.name, note.strip(), "app", lang)
+
+
+def _apply(
+    settings: Settings,
+    spec: LayerSpec,
+    edit: FeatureEdit,
+    user: str,
+    note: str,
+    source: str,
+    lang: str,
+) -> None:
+    store = GpkgStore(settings.ensure_data_file())
+    try:
+        store.apply_edits([edit], user=user, note=note, source=source)
+    except EditConflict as exc:
+        st.session_state[_FLASH] = ("conflict", _conflict_text(spec, exc, lang))
+        _forget_base(spec.id, edit.feature_id)
+        st.rerun()
+    except FeatureNotFound:
+        st.error(t("progress.not_found", lang, id=edit.feature_id))
+        return
+    except StoreError as exc:
+        st.error(t("progress.store_error", lang, detail=exc.detail))
+        return
+    rows = describe_changes(spec, edit.changes, lang)
+    summary = "；".join(f"{label}：{old} → {new}" for label, old, new in rows)
+    st.session_state[_FLASH] = ("ok", t("progress.saved", lang, changes=summary))
+    _forget_base(spec.id, edit.feature_id)
+    st.rerun()
+
+
+def _conflict_text(spec: LayerSpec, exc: EditConflict, lang: str) -> str:
+    conflict = exc.conflicts[0]
+    values = [
+        f"{label}：{value}"
+        for label, _old, value in describe_changes(
+            spec,
+            [FieldChange(k, None, v) for k, v in conflict.current.items() if v is not None],
+            lang,
+        )
+    ]
+    return t(
+        "progress.conflict",
+        lang,
+        who=conflict.changed_by or "—",
+        when=conflict.changed_at[:16].replace("T", " ") or "—",
+        values="；".join(values),
+    )
+
+
+# --- timeline --------------------------------------------------------------------------------
+
+
+def _render_timeline(
+    settings: Settings,
+    spec: LayerSpec,
+    row: pd.Series,
+    tracking: Tracking,
+    lang: str,
+    can_edit: bool,
+) -> None:
+    feature_id = str(row["id"])
+    entries = timeline(tracking.feature_history(feature_id))
+    with st.expander(t("progress.timeline", lang, count=len(entries)), icon=":material/history:"):
+        if not entries:
+            st.caption(t("progress.no_history", lang))
+            return
+        for entry in reversed(entries):
+            _render_entry(settings, spec, row, tracking, entries, entry, lang, can_edit)
+
+
+def _render_entry(
+    settings: Settings,
+    spec: LayerSpec,
+    row: pd.Series,
+    tracking: Tracking,
+    entries: list[TimelineEntry],
+    entry: TimelineEntry,
+    lang: str,
+    can_edit: bool,
+) -> None:
+    source = t(f"progress.source_{entry.source}", lang) if entry.source else ""
+    st.markdown(
+        f"**{md_escape(entry.when)}** · {md_escape(entry.changed_by)}"
+        + (f" · {md_escape(source)}" if source else "")
+    )
+    lines = [
+        f"{label}：{old} → {new}" for label, old, new in describe_changes(spec, entry.changes, lang)
+    ]
+    if entry.note:
+        lines.append(t("progress.note_line", lang, note=entry.note))
+    st.markdown("\n".join("- " + md_escape(line) for line in lines))
+    if not can_edit:
+        return
+    if st.button(
+        t("progress.restore", lang),
+        key=f"restore_{entry.change_id}",
+        icon=":material/undo:",
+        help=t("progress.restore_help", lang),
+    ):
+        feature_id = str(row["id"])
+        current = {**current_values(spec, row), **tracking.milestone_values(spec.id, feature_id)}
+        changes = restore_changes(entries, entry.change_id, current)
+        if not changes:
+            st.info(t("progress.already_there", lang))
+            return
+        account = editor_or_none()
+        if account is None:
+            st.error(t("progress.not_allowed", lang))
+            return
+        edit = FeatureEdit(spec.id, feature_id, tracking.version(spec.id, feature_id), changes)
+        note = t("progress.restore_note", lang, when=entry.when, who=entry.changed_by)
+        _apply(settings, spec, edit, account.name, note, "restore", lang)
