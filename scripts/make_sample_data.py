@@ -51,6 +51,8 @@ FIRST_UPDATE = date(2026, 1, 5)
 AS_OF = date(2026, 4, 30)  # the sample's "today": updated_at lies in [FIRST_UPDATE, AS_OF]
 FIRST_PLANNED = date(2025, 1, 6)  # planned dates stay within 2025–2027
 LAST_PLANNED = date(2027, 12, 20)
+# 挂牌 lasts at least 10 days, then the contract is signed and the land handed over.
+HANDOVER_AFTER_LISTING_DAYS = 45
 
 DATA_SOURCE = "示例数据（示意，非真实）"
 EDGE_MARGIN_M = 50.0  # the outline is generalised, not surveyed: stay clear of its edge
@@ -548,7 +550,23 @@ def _idle_dates(
     idle_since = None
     if category in IDLE_SINCE_CATEGORIES:
         idle_since = _shift(reserve or cursor, rng, -2500, -365)
-    return {"idle_since": idle_since, "reserve_date": reserve, "listing_start": listing}
+    handover = _handover(listing, updated) if stage >= 5 else None
+    return {
+        "idle_since": idle_since,
+        "reserve_date": reserve,
+        "listing_start": listing,
+        "handover_date": handover,
+    }
+
+
+def _handover(listing: date | None, updated: date) -> date | None:
+    """Sold land is handed over after the deal and the contract, some weeks after listing.
+
+    Drawn from no generator, so adding it left every other sample value as it was.
+    """
+    if listing is None:
+        return None
+    return min(listing + timedelta(days=HANDOVER_AFTER_LISTING_DAYS), updated)
 
 
 def _idle_constraints(
@@ -720,6 +738,7 @@ def _shanty_dates(rng: np.random.Generator, stage: int, updated: date) -> dict[s
         "demolished_date": _iso(demolished),
         "reserve_date": _iso(reserve),
         "listing_start": _iso(listing),
+        "handover_date": _iso(_handover(listing, updated) if stage == 6 else None),
     }
 
 
@@ -1137,6 +1156,194 @@ def build_sample(boundary: BaseGeometry) -> dict[str, gpd.GeoDataFrame]:
     return {layer_id: to_frame(LAYER_BY_ID[layer_id], rows[layer_id]) for layer_id in LAYER_BY_ID}
 
 
+# --- work-plan milestones and status history ----------------------------------------------------
+
+MILESTONES_TABLE = "landmap_milestones"
+HISTORY_TABLE = "landmap_history"
+# The 2026 work plan (年度工作计划) that set the milestones was issued after the first updates.
+PLAN_ISSUED_AT = "2026-03-20T15:00:00+08:00"
+PLAN_NOTE = "2026年度工作计划（示例）"
+SAMPLE_EDITOR = "示例数据"
+SAMPLE_SOURCE = "sample"
+FIRST_HISTORY_DAY = date(2026, 1, 1)  # the sample's history covers 2026 up to AS_OF
+
+
+@dataclass(frozen=True)
+class MilestoneRule:
+    """The next ``count`` features of ``layer_id`` at ``status`` (in id order) get ``targets``."""
+
+    layer_id: str
+    status: str
+    count: int
+    targets: tuple[tuple[str, str], ...]  # (target status, due date)
+
+
+# Work-plan style month ends (力争11月底前挂牌). Seen from late November 2026 (the sample's
+# statuses are as of AS_OF, 30 April), the states in the comments follow; from 1 December the
+# 30 November ones turn overdue and the 31 December ones due soon.
+# Data tables read better as rows than as ruff's one-argument-per-line layout.
+# fmt: off
+MILESTONE_RULES: tuple[MilestoneRule, ...] = (
+    MilestoneRule("idle_land", "reserved", 3, (("ready", "2026-09-30"),)),  # overdue
+    MilestoneRule("idle_land", "ready", 3, (("listed", "2026-12-31"),)),  # on track
+    MilestoneRule("idle_land", "promoting", 4, (("listed", "2026-11-30"),)),  # due soon
+    MilestoneRule("idle_land", "listed", 2,
+                  (("listed", "2026-09-30"), ("supplied", "2027-03-31"))),  # met, on track
+    MilestoneRule("idle_land", "supplied", 2, (("listed", "2026-09-30"),)),  # met
+    MilestoneRule("idle_land", "on_hold", 1, (("ready", "2026-06-30"),)),  # overdue
+    MilestoneRule("shantytown", "vacating", 2, (("vacated", "2026-10-31"),)),  # overdue
+    MilestoneRule("shantytown", "demolished", 2, (("reserved", "2026-12-20"),)),  # due soon
+    MilestoneRule("shantytown", "reserved", 2, (("ready", "2027-03-31"),)),  # on track
+    MilestoneRule("shantytown", "ready", 1, (("listed", "2026-11-30"),)),  # due soon
+    MilestoneRule("shantytown", "supplied", 1, (("supplied", "2026-06-30"),)),  # met
+    MilestoneRule("renovation", "tendering", 2,
+                  (("under_construction", "2026-10-31"),)),  # overdue
+    MilestoneRule("renovation", "under_construction", 4,
+                  (("works_completed", "2026-11-30"), ("accepted", "2027-06-30"))),  # due soon
+    MilestoneRule("renovation", "works_completed", 3,
+                  (("works_completed", "2026-11-30"), ("accepted", "2027-06-30"))),  # on track
+    MilestoneRule("renovation", "accepted", 2, (("accepted", "2026-10-31"),)),  # met
+    MilestoneRule("renovation", "on_hold", 1, (("under_construction", "2026-09-30"),)),  # overdue
+    MilestoneRule("roads", "land_clearance", 1, (("tendering", "2026-11-15"),)),  # overdue
+    MilestoneRule("roads", "tendering", 2, (("under_construction", "2026-12-31"),)),  # on track
+    MilestoneRule("roads", "under_construction", 2,
+                  (("open_to_traffic", "2026-10-31"),)),  # overdue
+    MilestoneRule("roads", "under_construction", 2,
+                  (("open_to_traffic", "2026-12-15"),)),  # due soon
+    MilestoneRule("roads", "open_to_traffic", 1,
+                  (("open_to_traffic", "2026-10-31"), ("accepted", "2027-03-31"))),  # on track
+    MilestoneRule("roads", "accepted", 1, (("open_to_traffic", "2026-06-30"),)),  # met
+    MilestoneRule("roads", "on_hold", 1, (("open_to_traffic", "2026-10-31"),)),  # overdue
+)
+# The date field that records when a feature reached a status; other statuses are dated by the
+# feature's last update.
+REACHED_ON: dict[str, dict[str, str]] = {
+    "idle_land": {"reserved": "reserve_date", "listed": "listing_start",
+                  "supplied": "handover_date"},
+    "shantytown": {"vacated": "vacated_date", "demolished": "demolished_date",
+                   "reserved": "reserve_date", "listed": "listing_start",
+                   "supplied": "handover_date"},
+    "renovation": {"under_construction": "actual_start", "works_completed": "actual_finish"},
+    "roads": {"under_construction": "actual_start", "open_to_traffic": "actual_finish"},
+}
+# fmt: on
+
+
+def build_milestones(tables: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """The ``landmap_milestones`` rows the MILESTONE_RULES give for the built features."""
+    taken: set[tuple[str, str]] = set()
+    rows = []
+    for rule in MILESTONE_RULES:
+        frame = tables[rule.layer_id].sort_values("id")
+        at_status = frame.loc[frame["status"] == rule.status, "id"]
+        free = [i for i in at_status if (rule.layer_id, i) not in taken]
+        assert len(free) >= rule.count, f"{rule}: only {len(free)} features left"
+        for feature_id in free[: rule.count]:
+            taken.add((rule.layer_id, feature_id))
+            for target, due in rule.targets:
+                assert target in LAYER_BY_ID[rule.layer_id].status_codes, (rule, target)
+                rows.append(
+                    {
+                        "layer": rule.layer_id,
+                        "feature_id": feature_id,
+                        "target_status": target,
+                        "due_date": due,
+                    }
+                )
+    return pd.DataFrame(rows, columns=["layer", "feature_id", "target_status", "due_date"])
+
+
+def build_history(tables: dict[str, gpd.GeoDataFrame], milestones: pd.DataFrame) -> pd.DataFrame:
+    """``landmap_history`` rows for 2026 up to AS_OF: the work plan setting the milestones, and
+    each status change that the features' own dates place in that span."""
+    rows = []
+    for m in milestones.itertuples(index=False):
+        field = f"milestone:{m.target_status}"
+        rows.append(
+            _history_row(m.layer, m.feature_id, field, None, m.due_date, PLAN_ISSUED_AT, PLAN_NOTE)
+        )
+    changes = []
+    for layer_id, frame in tables.items():
+        for feature in frame.to_dict("records"):
+            for day, old, new in _status_changes(LAYER_BY_ID[layer_id], feature):
+                if FIRST_HISTORY_DAY <= day <= AS_OF:
+                    changes.append((day, layer_id, feature["id"], old, new))
+    for day, layer_id, feature_id, old, new in sorted(changes):
+        rows.append(
+            _history_row(layer_id, feature_id, "status", old, new, _sample_time(day, feature_id))
+        )
+    history = pd.DataFrame(rows).sort_values("changed_at", kind="stable")
+    history.insert(0, "change_id", [f"sample-{n:04d}" for n in range(1, len(history) + 1)])
+    return history.reset_index(drop=True)
+
+
+def _status_changes(
+    layer: LayerSpec, feature: dict[str, object]
+) -> list[tuple[date, str | None, str]]:
+    """(day, old status, new status) for the stages a feature's dates record, and its current
+    status on its last update; each stage follows the one before it in time."""
+    updated = date.fromisoformat(str(feature["updated_at"]))
+    status = str(feature["status"])
+    reached: list[tuple[date, str]] = []
+    for code, key in REACHED_ON[layer.id].items():
+        value = feature.get(key)
+        if isinstance(value, str) and layer.status_codes.index(code) <= _stage_index(layer, status):
+            # A listing may open after the update that announced it: the status came first.
+            reached.append((min(date.fromisoformat(value), updated), code))
+    if status not in {code for _, code in reached}:
+        reached.append((updated, status))
+    reached.sort(key=lambda item: (item[0], _stage_index(layer, item[1])))
+    olds = [_previous_stage(layer, reached[0][1]), *(code for _, code in reached[:-1])]
+    return [(day, old, code) for (day, code), old in zip(reached, olds, strict=True)]
+
+
+def _stage_index(layer: LayerSpec, status: str) -> int:
+    """The position in the registry's order; ``on_hold`` is last, so a paused feature's
+    dated stages all come before its pause."""
+    return layer.status_codes.index(status)
+
+
+def _previous_stage(layer: LayerSpec, status: str) -> str | None:
+    if status == "on_hold":
+        return None  # the stage it was paused at is not recorded
+    index = layer.status_codes.index(status)
+    return layer.status_codes[index - 1] if index else None
+
+
+def _sample_time(day: date, feature_id: str) -> str:
+    """An office-hours time on ``day`` in Beijing time, fixed by the feature's number."""
+    minutes = 9 * 60 + (int(feature_id.rsplit("-", 1)[1]) * 37) % (8 * 60)
+    return f"{day.isoformat()}T{minutes // 60:02d}:{minutes % 60:02d}:00+08:00"
+
+
+def _history_row(
+    layer_id: str,
+    feature_id: str,
+    field: str,
+    old: str | None,
+    new: str | None,
+    changed_at: str,
+    note: str | None = None,
+) -> dict[str, object]:
+    return {
+        "layer": layer_id,
+        "feature_id": feature_id,
+        "field": field,
+        "old_value": old,
+        "new_value": new,
+        "changed_by": SAMPLE_EDITOR,
+        "changed_at": changed_at,
+        "note": note,
+        "source": SAMPLE_SOURCE,
+    }
+
+
+def build_tracking_tables(tables: dict[str, gpd.GeoDataFrame]) -> dict[str, pd.DataFrame]:
+    """The two non-spatial tables of the sample, keyed by table name."""
+    milestones = build_milestones(tables)
+    return {MILESTONES_TABLE: milestones, HISTORY_TABLE: build_history(tables, milestones)}
+
+
 def boundary_path() -> Path:
     """The shared reference copy when it is there, else the one already in data/."""
     shared = SHARED_REFERENCE / BOUNDARY_NAME
@@ -1150,18 +1357,23 @@ def load_boundary(path: Path | None = None) -> BaseGeometry:
 
 def write_sample(
     path: Path = SAMPLE_PATH, boundary: BaseGeometry | None = None
-) -> dict[str, gpd.GeoDataFrame]:
-    """Build the sample and write it to ``path`` (replaced whole), one table per layer."""
+) -> dict[str, pd.DataFrame]:
+    """Build the sample and write it to ``path`` (replaced whole): one table per layer, then
+    the milestone and history tables. Returns every table written, keyed by name."""
     tables = build_sample(load_boundary() if boundary is None else boundary)
+    tracking = build_tracking_tables(tables)
     path.unlink(missing_ok=True)  # appending to an old file would keep stale tables
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": OGR_CURRENT_DATE})
     try:
         for layer_id, frame in tables.items():
             frame.to_file(path, layer=layer_id, driver="GPKG", engine="pyogrio")
+        for name, table in tracking.items():
+            # No geometry: GDAL registers it in gpkg_contents as an "attributes" table.
+            pyogrio.write_dataframe(table, path, layer=name, driver="GPKG")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
-    return tables
+    return {**tables, **tracking}
 
 
 def copy_reference_files() -> None:
@@ -1179,8 +1391,8 @@ def main() -> None:
     DATA_DIR.mkdir(exist_ok=True)
     copy_reference_files()
     tables = write_sample(SAMPLE_PATH)
-    for layer_id, frame in tables.items():
-        print(f"{layer_id}: {len(frame)} features")
+    for name, frame in tables.items():
+        print(f"{name}: {len(frame)} rows")
     print(f"wrote {SAMPLE_PATH.relative_to(REPO_ROOT)}")
 
 
