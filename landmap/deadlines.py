@@ -459,20 +459,24 @@ _HEADLINE = Label(
 
 
 def format_overdue_lines(rows: pd.DataFrame, lang: str) -> list[str]:
-    """One printable line per row of ``overdue_and_due_soon``, in its order."""
+    """One printable line per row of ``overdue_and_due_soon``, in its order.
+
+    Labels are made again from the codes in ``lang``, so the rows may come in either language.
+    """
     lines = []
     sep = "，" if lang != "en" else ", "
     for row in rows.itertuples(index=False):
+        layer = LAYER_BY_ID[row.layer_id]
         unit = f"{sep}{row.responsible_unit}" if row.responsible_unit else ""
         lines.append(
             _LINE.get(lang).format(
                 when=_when(int(row.days_left), lang),
                 name=row.name or row.feature_id,
-                layer=row.layer,
+                layer=layer.short_name.get(lang),
                 unit=unit,
                 due=row.due_date,
-                target=row.target_label,
-                status=row.status_label,
+                target=layer.status_label(row.target_status, lang),
+                status=layer.status_label(row.status, lang),
             )
         )
     return lines

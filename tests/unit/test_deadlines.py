@@ -9,6 +9,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from landmap.dataset import load_dataset
 from landmap.deadlines import (
     DEADLINE_ROW_COLUMNS,
     DEADLINE_STYLES,
@@ -30,7 +31,7 @@ from landmap.deadlines import (
 )
 from landmap.layers import IDLE_LAND, LAYERS, RENOVATION, ROADS
 from landmap.store import GpkgStore
-from tests.conftest import tiny_tables, write_gpkg
+from tests.conftest import SAMPLE_GPKG, tiny_tables, write_gpkg
 
 END_OF_NOVEMBER = date(2026, 11, 30)
 
@@ -254,6 +255,11 @@ def test_the_late_list_puts_the_most_overdue_first_one_row_per_milestone():
         "【逾期55天】D-1 名称（道路，西区住建局）：应于2026-09-30前达到“在建”，现为“征地拆迁”"
     )
     assert lines[2].startswith("【16天后到期】T-1 名称")
+    # The printed language follows ``lang``, whatever language the rows were made in.
+    assert format_overdue_lines(rows, "en")[0] == (
+        "[55 days overdue] D-1 名称 (Roads, 西区住建局): to reach “Under construction” by "
+        "2026-09-30; now “Land acquisition & demolition”"
+    )
 
 
 def test_the_late_list_in_english_and_its_day_words():
@@ -376,3 +382,18 @@ def test_every_stage_reaches_itself_and_every_earlier_stage(layer):
 
 def test_renovation_accepted_meets_works_completed():
     assert status_reached(RENOVATION, "accepted", "works_completed")
+
+
+# --- the committed sample ----------------------------------------------------------------------
+
+
+def test_the_sample_work_plan_shows_every_state_in_late_november_2026():
+    store = GpkgStore(SAMPLE_GPKG)
+    reading = load_milestones(store)
+    assert reading.skipped == () and len(reading.milestones) >= 30
+    frames = load_dataset(store).frames
+    states = {r.state for r in feature_deadlines(frames, reading.milestones, date(2026, 11, 24))}
+    assert states == set(DeadlineState)
+    with_plan = {(m.layer_id, m.feature_id) for m in reading.milestones}
+    total = sum(len(frame) for frame in frames.values())
+    assert total / 4 <= len(with_plan) <= total / 2  # about a third of the features

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from landmap.dataset import load_dataset
 from landmap.layers import UNKNOWN_STATUS_STYLE
 from landmap.progress_stats import (
     INVESTMENT_COLUMNS,
@@ -16,6 +17,8 @@ from landmap.progress_stats import (
     status_breakdown,
     statuses_reached_by_month,
 )
+from landmap.store import GpkgStore
+from tests.conftest import SAMPLE_GPKG
 
 
 def layer(rows: list[dict]) -> pd.DataFrame:
@@ -232,3 +235,20 @@ def test_unreadable_times_and_cleared_statuses_are_left_out(frames):
 def test_no_history_yet_gives_an_empty_table():
     empty = statuses_reached_by_month(pd.DataFrame(), {}, "zh")
     assert empty.empty and tuple(empty.columns) == MONTHLY_COLUMNS
+
+
+# --- the committed sample ----------------------------------------------------------------------
+
+
+def test_the_sample_history_fills_each_month_of_2026_up_to_the_sample_date():
+    store = GpkgStore(SAMPLE_GPKG)
+    frames = load_dataset(store).frames
+    history = store.history()
+    table = statuses_reached_by_month(history, frames, "zh")
+    assert list(table["month"].unique()) == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    assert set(history["source"]) == {"sample"} and set(history["changed_by"]) == {"示例数据"}
+    # Each feature's last recorded status is the status it has now.
+    status_rows = history[history["field"] == "status"].sort_values("changed_at")
+    last = status_rows.groupby(["layer", "feature_id"])["new_value"].last()
+    for (layer_id, feature_id), status in last.items():
+        assert frames[layer_id].loc[feature_id, "status"] == status, feature_id
