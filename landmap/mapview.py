@@ -26,6 +26,7 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from landmap.deadlines import DeadlineState
 from landmap.geoencode import DECODER_JS, encode_geometries
 from landmap.i18n import t
 from landmap.layers import (
@@ -52,7 +53,8 @@ BOUNDARY_STYLE = {
 def feature_strings(frame: gpd.GeoDataFrame) -> pd.Series:
     """Each drawable feature as compact JSON text, indexed by feature id.
 
-    ``{"id": …, "n": name, "s": status code, "g": encoded geometry}`` (see ``geoencode``).
+    ``{"id": …, "n": name, "s": status code, "g": encoded geometry}`` (see ``geoencode``), plus
+    ``"d"``: the deadline state, when the frame has ``deadline_state`` (``deadlines``).
     Computed once per layer and data version; a filter change then only joins a subset.
     Features without geometry are left out (they stay in the table and the notice).
     """
@@ -63,15 +65,24 @@ def feature_strings(frame: gpd.GeoDataFrame) -> pd.Series:
     if not drawable.any():
         return pd.Series([], dtype=object)
     shown = frame[drawable]
+    states = (
+        shown["deadline_state"].astype(str)
+        if "deadline_state" in shown.columns
+        else pd.Series([None] * len(shown), index=shown.index, dtype=object)
+    )
     texts = [
-        json.dumps({"id": fid, "n": name, "s": status}, ensure_ascii=False)[:-1]
+        json.dumps(
+            {"id": fid, "n": name, "s": status, **({"d": state} if state else {})},
+            ensure_ascii=False,
+        )[:-1]
         + ',"g":'
         + encoded
         + "}"
-        for fid, name, status, encoded in zip(
+        for fid, name, status, state, encoded in zip(
             shown["id"].astype(str),
             shown["name"].astype(str),
             shown["status"].astype(str),
+            states,
             encode_geometries(geoms[drawable]),
             strict=True,
         )
@@ -101,6 +112,19 @@ def script_safe_json(text: str) -> str:
 
 def _js(value: object) -> str:
     return script_safe_json(json.dumps(value, ensure_ascii=False))
+
+
+def deadline_styles(spec: LayerSpec) -> dict[str, dict]:
+    """The Leaflet path style of each deadline state in one layer (map coloured by deadline)."""
+    return {
+        state.value: status_style(spec, StatusSpec(state.value, state.label, state.color))
+        for state in DeadlineState
+    }
+
+
+def deadline_labels(lang: str) -> dict[str, str]:
+    """Tooltip text per deadline state; features without a milestone say nothing about it."""
+    return {s.value: s.label.get(lang) for s in DeadlineState if s is not DeadlineState.NONE}
 
 
 def status_style(spec: LayerSpec, status: StatusSpec) -> dict[str, object]:
@@ -165,8 +189,10 @@ class VectorLayer(MacroElement):
             var fallback = {{ this.fallback_js }};
             var layerName = {{ this.layer_name_js }};
             var interactive = {{ this.interactive_js }};
+            var styleKey = {{ this.style_key_js }};
+            var deadlineLabels = {{ this.deadline_labels_js }};
             function styleOf(feature) {
-                return styles[feature.properties.s] || fallback;
+                return styles[feature.properties[styleKey]] || fallback;
             }
             var layer = L.geoJson(null, {
                 interactive: interactive,
@@ -185,6 +211,12 @@ class VectorLayer(MacroElement):
                     status.textContent = layerName + " · " + (labels[code] || code);
                     box.appendChild(title);
                     box.appendChild(status);
+                    var deadline = deadlineLabels[feature.properties.d];
+                    if (deadline) {
+                        var line = document.createElement("div");
+                        line.textContent = deadline;
+                        box.appendChild(line);
+                    }
                     sublayer.bindTooltip(box, {sticky: true, direction: "top"});
                 }
             });
@@ -205,6 +237,8 @@ class VectorLayer(MacroElement):
         fallback: Mapping[str, object] | None = None,
         layer_name: str = "",
         interactive: bool = True,
+        style_key: str = "s",
+        deadline_labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self._name = "VectorLayer"
@@ -215,6 +249,9 @@ class VectorLayer(MacroElement):
         self.fallback_js = _js(dict(fallback or {}))
         self.layer_name_js = _js(layer_name)
         self.interactive_js = "true" if interactive else "false"
+        # "s": colour by status; "d": colour by deadline state.
+        self.style_key_js = _js(style_key)
+        self.deadline_labels_js = _js(dict(deadline_labels or {}))
 
     def render(self, **kwargs: object) -> None:
         script = self._template.module.__dict__["script"](self, kwargs)
@@ -251,6 +288,7 @@ def build_feature_groups(
     selected: tuple[str, str] | None = None,
     boundary_json: str | None = None,
     basemap: folium.FeatureGroup | None = None,
+    colour: str = "status",
 ) -> MapLayers:
     """Feature groups for ``st_folium(feature_group_to_add=...)``.
 
@@ -272,13 +310,16 @@ def build_feature_groups(
         count += len(subset)
         codes = (codes_by_layer or {}).get(layer_id, ())
         styles, labels, fallback = layer_style_tables(spec, codes, lang)
+        by_deadline = colour == "deadline"
         group = folium.FeatureGroup(name=spec.name.get(lang))
         VectorLayer(
             feature_collection(subset.tolist()),
-            styles=styles,
+            styles=deadline_styles(spec) if by_deadline else styles,
             labels=labels,
-            fallback=fallback,
+            fallback=deadline_styles(spec)[DeadlineState.NONE] if by_deadline else fallback,
             layer_name=spec.short_name.get(lang),
+            style_key="d" if by_deadline else "s",
+            deadline_labels=deadline_labels(lang),
         ).add_to(group)
         groups.append(group)
     if selected is not None:

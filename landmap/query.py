@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from landmap.deadlines import DeadlineState
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, LAYERS, LayerSpec, all_status_codes, subdistrict_label
 
@@ -160,7 +161,7 @@ def describe_filter(flt: FeatureFilter, lang: str, layers: Sequence[LayerSpec] =
     if flt.text.strip():
         parts.append(t("filter.text", lang, text=flt.text.strip()))
     if flt.deadlines:
-        states = sep.join(t(f"deadline.{d}", lang) for d in sorted(flt.deadlines))
+        states = sep.join(DeadlineState(d).label.get(lang) for d in sorted(flt.deadlines))
         parts.append(t("filter.deadlines", lang, states=states))
     return ("；" if lang != "en" else "; ").join(parts)
 

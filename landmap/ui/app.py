@@ -14,7 +14,7 @@ from landmap.i18n import t
 from landmap.query import count_features, describe_filter, feature_table, filter_features
 from landmap.ui import state
 from landmap.ui.auth import render_sign_in, signed_in_account
-from landmap.ui.data import get_dataset, get_tracking
+from landmap.ui.data import get_dataset, get_tracking, view_frames
 from landmap.ui.data_page import render_data_page
 from landmap.ui.detail import render_detail
 from landmap.ui.map_panel import render_legend, render_map
@@ -55,7 +55,7 @@ def _render_map_page(
     settings: Settings, dataset: Dataset, account: Account | None, basemap: str, lang: str
 ) -> None:
     flt = state.current_filter()
-    shown = filter_features(dataset.frames, flt)
+    shown = filter_features(view_frames(settings, dataset), flt)
     table = feature_table(shown, lang)
     apply_table_selection(dataset, table)
     st.caption(
@@ -67,8 +67,9 @@ def _render_map_page(
 
     map_col, detail_col = st.columns([3, 2], gap="medium")
     with map_col:
-        render_map(dataset, settings, shown, lang, basemap)
-        render_legend(list(shown), lang)
+        colour = state.colour_mode()
+        render_map(dataset, settings, shown, lang, basemap, colour)
+        render_legend(list(shown), lang, colour)
     with detail_col:
         found = render_detail(dataset, state.selected_id(), lang)
         if found is not None:

@@ -12,6 +12,7 @@ from streamlit_folium import st_folium
 from landmap.basemaps import basemap_group
 from landmap.config import Settings
 from landmap.dataset import Dataset
+from landmap.deadlines import DeadlineState
 from landmap.escaping import html_text
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, UNKNOWN_STATUS_STYLE, GeometryKind
@@ -30,8 +31,9 @@ def render_map(
     shown: Mapping[str, gpd.GeoDataFrame],
     lang: str,
     basemap: str,
+    colour: str = "status",
 ) -> int:
-    """Draw the map; returns how many features it draws."""
+    """Draw the map (coloured by status or by deadline); returns how many features it draws."""
     selected = state.selected_id()
     found = dataset.feature(selected) if selected else None
     layers = build_feature_groups(
@@ -42,6 +44,7 @@ def render_map(
         selected=(found[0].id, selected) if found else None,
         boundary_json=data.boundary_json(settings, dataset),
         basemap=basemap_group(basemap, settings.tianditu_key),
+        colour=colour,
     )
     # A fresh, data-free base map each run: its script never changes, so the map is not
     # remounted and keeps the user's zoom; data arrives through feature_group_to_add.
@@ -89,8 +92,19 @@ def _on_map_click() -> None:
         state.select(feature_id)
 
 
-def render_legend(shown_layer_ids: list[str], lang: str) -> None:
+def render_legend(shown_layer_ids: list[str], lang: str, colour: str = "status") -> None:
     """Colour keys for the shown layers (our own labels, escaped all the same)."""
+    if colour == "deadline":
+        items = "".join(
+            _swatch(s.color, None, False, GeometryKind.POLYGON, s.label.get(lang))
+            for s in DeadlineState
+        )
+        caption = html_text(t("legend.deadline", lang))
+        st.html(
+            f'<div style="font-size:0.8rem;line-height:1.6"><b style="margin-right:6px">'
+            f"{caption}</b>{items}</div>"
+        )
+        return
     rows = []
     for layer_id in shown_layer_ids:
         spec = LAYER_BY_ID[layer_id]

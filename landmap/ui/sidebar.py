@@ -6,6 +6,7 @@ import streamlit as st
 
 from landmap.basemaps import BASEMAPS, TIANDITU_KEY_REQUIRED
 from landmap.config import Settings
+from landmap.deadlines import DeadlineState
 from landmap.i18n import LANGUAGES, t
 from landmap.layers import LAYERS, SUBDISTRICTS, subdistrict_label
 from landmap.ui import state
@@ -63,9 +64,9 @@ def render_sidebar(settings: Settings, can_edit: bool) -> str:
     )
     sb.multiselect(
         t("filters.deadline", lang),
-        ["overdue", "due_soon"],
+        [DeadlineState.OVERDUE.value, DeadlineState.DUE_SOON.value],
         key=state.DEADLINES,
-        format_func=lambda d: t(f"deadline.{d}", lang),
+        format_func=lambda d: DeadlineState(d).label.get(lang),
         placeholder=t("filters.all_deadlines", lang),
     )
     sb.text_input(
@@ -74,6 +75,14 @@ def render_sidebar(settings: Settings, can_edit: bool) -> str:
         placeholder=t("filters.search_placeholder", lang),
     )
     sb.button(t("filters.reset", lang), on_click=_reset_filters)
+
+    sb.radio(
+        t("filters.colour", lang),
+        ["status", "deadline"],
+        key=state.COLOUR,
+        format_func=lambda c: t(f"filters.colour_{c}", lang),
+        horizontal=True,
+    )
 
     sb.subheader(t("basemap.title", lang))
 
