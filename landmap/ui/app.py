@@ -9,11 +9,13 @@ import streamlit as st
 from landmap.accounts import Account
 from landmap.config import Settings, load_settings
 from landmap.dataset import Dataset
+from landmap.deadlines import today_shanghai
 from landmap.escaping import md_escape
 from landmap.i18n import t
 from landmap.query import count_features, describe_filter, feature_table, filter_features
 from landmap.ui import state
 from landmap.ui.auth import render_sign_in, signed_in_account
+from landmap.ui.dashboard import render_dashboard
 from landmap.ui.data import get_dataset, get_tracking, view_frames
 from landmap.ui.data_page import render_data_page
 from landmap.ui.detail import render_detail
@@ -46,6 +48,10 @@ def main() -> None:
     view = state.view()
     if view == "data" and can_edit:
         render_data_page(settings, dataset, lang)
+    elif view == "dashboard":
+        shown = filter_features(view_frames(settings, dataset), state.current_filter())
+        st.caption(describe_filter(state.current_filter(), lang))
+        render_dashboard(shown, get_tracking(settings, dataset), today_shanghai(), lang)
     else:
         _render_map_page(settings, dataset, account, basemap, lang)
     state.write_url(basemap)

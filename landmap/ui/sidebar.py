@@ -23,6 +23,7 @@ def render_sidebar(settings: Settings, can_edit: bool) -> str:
         horizontal=True,
     )
     lang = state.lang()
+    state.apply_requested_view()
     views = ["map", "dashboard", *(["data"] if can_edit else [])]
     if state.view() not in views:
         st.session_state[state.VIEW] = "map"  # e.g. a data-page link opened without signing in

@@ -88,6 +88,24 @@ def current_filter(layers: tuple[LayerSpec, ...] = LAYERS) -> FeatureFilter:
     )
 
 
+_PENDING_VIEW = "_pending_view"
+
+
+def request_view(name: str, forget: tuple[str, ...] = ()) -> None:
+    """Switch page on the next run (the page widget is already drawn in this one), dropping
+    the state of ``forget`` widgets, e.g. a table row that would switch again on return."""
+    st.session_state[_PENDING_VIEW] = (name, forget)
+
+
+def apply_requested_view() -> None:
+    pending = st.session_state.pop(_PENDING_VIEW, None)
+    if pending:
+        name, forget = pending
+        st.session_state[VIEW] = name
+        for key in forget:
+            st.session_state.pop(key, None)
+
+
 def view() -> str:
     return str(st.session_state.get(VIEW) or "map")
 
