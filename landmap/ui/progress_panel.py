@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from landmap.config import Settings
+from landmap.deadlines import Milestone, milestone_state, today_shanghai
 from landmap.edits import (
     STATUS_FIELD,
     FeatureEdit,
@@ -50,23 +51,26 @@ def render_progress(
     if flash:
         kind, text = flash
         {"ok": st.success, "conflict": st.warning}.get(kind, st.error)(text)
-    _render_milestones(spec, tracking.feature_milestones(spec.id, feature_id), lang)
+    _render_milestones(spec, row, tracking.feature_milestones(spec.id, feature_id), lang)
     if can_edit:
         _render_edit_form(settings, spec, row, tracking, lang)
     _render_timeline(settings, spec, row, tracking, lang, can_edit)
 
 
-def _render_milestones(spec: LayerSpec, milestones: dict[str, str], lang: str) -> None:
+def _render_milestones(
+    spec: LayerSpec, row: pd.Series, milestones: dict[str, str], lang: str
+) -> None:
     if not milestones:
         return
     st.markdown(f"**{t('progress.milestones', lang)}**")
+    today = today_shanghai()
     for target, due in milestones.items():
-        st.markdown(
-            "- "
-            + md_escape(
-                t("progress.milestone_line", lang, target=spec.status_label(target, lang), due=due)
-            )
-        )
+        milestone = Milestone(spec.id, str(row["id"]), target, dt.date.fromisoformat(due))
+        judged = milestone_state(spec, str(row["status"]), milestone, today)
+        line = t("progress.milestone_line", lang, target=spec.status_label(target, lang), due=due)
+        colour = {"overdue": "red", "due_soon": "orange", "met": "green"}.get(judged.value, "gray")
+        # The badge text is ours (a state label); the line carries data, so it is escaped.
+        st.markdown(f":{colour}-badge[{judged.label.get(lang)}] " + md_escape(line))
 
 
 # --- editing ---------------------------------------------------------------------------------
