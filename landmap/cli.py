@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from landmap.accounts import Role, accounts_path, add_account
+from landmap.cli_progress import add_progress_commands
 from landmap.config import load_settings
 from landmap.dataset import load_boundary
 from landmap.ingest.limits import Limits
@@ -98,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("backup_id")
     restore.add_argument("--user", default=None)
     restore.set_defaults(handler=_restore)
+
+    add_progress_commands(sub, _store)
     return parser
 
 

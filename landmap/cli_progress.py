@@ -1,0 +1,99 @@
+"""The progress commands of ``python -m landmap``: overdue, history (and, beside them in
+``landmap.export``/``landmap.ledger``, export and the ledger round trip).
+
+Each prints what the app shows, in Chinese (``--lang en`` for English); exit status 0 only on
+success, 1 when something could not be done, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from landmap.dataset import load_dataset
+from landmap.deadlines import (
+    DEFAULT_DUE_SOON_DAYS,
+    format_overdue_lines,
+    load_milestones,
+    overdue_and_due_soon,
+    overdue_headline,
+    today_shanghai,
+)
+from landmap.edits import describe_changes
+from landmap.history import timeline
+from landmap.store import GpkgStore, StoreError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+StoreFor = Callable[[argparse.Namespace], GpkgStore]
+
+
+def add_progress_commands(sub: argparse._SubParsersAction, store_for: StoreFor) -> None:
+    overdue = sub.add_parser("overdue", help="list overdue work and work due soon")
+    overdue.add_argument(
+        "--within",
+        type=int,
+        default=DEFAULT_DUE_SOON_DAYS,
+        metavar="DAYS",
+        help=f"also list what is due within DAYS days (default {DEFAULT_DUE_SOON_DAYS})",
+    )
+    overdue.set_defaults(handler=lambda args: run_overdue(store_for(args), args.within, args.lang))
+
+    history = sub.add_parser("history", help="the change history of one feature")
+    history.add_argument("feature_id")
+    history.set_defaults(
+        handler=lambda args: run_history(store_for(args), args.feature_id, args.lang)
+    )
+
+
+def run_overdue(store: GpkgStore, within_days: int, lang: str = "zh") -> int:
+    """Print the late list (most overdue first); 0 when it could be made, even if not empty."""
+    if within_days < 0:
+        print("--within must be 0 or more" if lang == "en" else "--within 不能为负数")
+        return EXIT_USAGE
+    dataset = load_dataset(store)
+    fatal = [i for i in dataset.issues if i.is_error and i.layer_id is None]
+    if fatal:
+        print("\n".join(i.message(lang) for i in fatal))
+        return EXIT_PROBLEMS
+    reading = load_milestones(store)
+    today = today_shanghai()
+    rows = overdue_and_due_soon(dataset.frames, reading.milestones, today, lang, within_days)
+    print(overdue_headline(rows, today, lang, within_days))
+    for line in format_overdue_lines(rows, lang):
+        print(line)
+    for skipped in reading.skipped:
+        print(skipped.message(lang), file=sys.stderr)
+    return EXIT_OK
+
+
+def run_history(store: GpkgStore, feature_id: str, lang: str = "zh") -> int:
+    """Print every recorded change of ``feature_id``, oldest first."""
+    dataset = load_dataset(store)
+    found = dataset.feature(feature_id)
+    try:
+        rows = store.history(feature_id)
+    except StoreError as exc:
+        print(exc)
+        return EXIT_PROBLEMS
+    if found is None and rows.empty:
+        print(f"No feature {feature_id}" if lang == "en" else f"找不到编号为 {feature_id} 的要素")
+        return EXIT_PROBLEMS
+    if found is not None:
+        spec, row = found
+        print(f"{row['name']} ({spec.name.get(lang)}, {feature_id})")
+    entries = timeline(rows)
+    if not entries:
+        print("No changes recorded." if lang == "en" else "尚无变更记录。")
+        return EXIT_OK
+    layer = found[0] if found is not None else None
+    for entry in entries:
+        note = f" — {entry.note}" if entry.note else ""
+        print(f"{entry.when}  {entry.changed_by}  [{entry.source}]{note}")
+        for label, old, new in (
+            describe_changes(layer, entry.changes, lang)
+            if layer is not None
+            else [(c.field, c.old or "—", c.new or "—") for c in entry.changes]
+        ):
+            print(f"    {label}: {old} → {new}")
+    return EXIT_OK
