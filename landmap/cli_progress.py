@@ -8,8 +8,10 @@ success, 1 when something could not be done, 2 for a usage error.
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from landmap.dataset import load_dataset
 from landmap.deadlines import (
@@ -21,7 +23,10 @@ from landmap.deadlines import (
     today_shanghai,
 )
 from landmap.edits import describe_changes
+from landmap.export import ExportFormat, run_export
 from landmap.history import timeline
+from landmap.layers import LAYER_BY_ID
+from landmap.ledger import run_ledger_export, run_ledger_import
 from landmap.store import GpkgStore, StoreError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -38,6 +43,43 @@ def add_progress_commands(sub: argparse._SubParsersAction, store_for: StoreFor) 
         help=f"also list what is due within DAYS days (default {DEFAULT_DUE_SOON_DAYS})",
     )
     overdue.set_defaults(handler=lambda args: run_overdue(store_for(args), args.within, args.lang))
+
+    export = sub.add_parser("export", help="write the (filtered) features to a file")
+    export.add_argument("--layer", action="append", default=[], choices=sorted(LAYER_BY_ID))
+    export.add_argument("--status", action="append", default=[], metavar="CODES")
+    export.add_argument("--format", required=True, choices=[f.value for f in ExportFormat])
+    export.add_argument("-o", "--output", type=Path, required=True)
+    export.set_defaults(
+        handler=lambda args: run_export(
+            store_for(args), args.layer, args.status, args.format, args.output, args.lang
+        )
+    )
+
+    ledger_export = sub.add_parser("ledger-export", help="write an Excel ledger (台账)")
+    ledger_export.add_argument("--layer", action="append", default=[], choices=sorted(LAYER_BY_ID))
+    ledger_export.add_argument("--status", action="append", default=[], metavar="CODES")
+    ledger_export.add_argument("-o", "--output", type=Path, required=True)
+    ledger_export.set_defaults(
+        handler=lambda args: run_ledger_export(
+            store_for(args), args.layer, args.status, args.output, args.lang
+        )
+    )
+
+    ledger_import = sub.add_parser(
+        "ledger-import", help="apply an edited ledger: changed cells become status updates"
+    )
+    ledger_import.add_argument("file", type=Path)
+    ledger_import.add_argument("--user", default=None, help="recorded as the author")
+    ledger_import.add_argument("--dry-run", action="store_true", help="list the changes only")
+    ledger_import.set_defaults(
+        handler=lambda args: run_ledger_import(
+            store_for(args),
+            args.file,
+            args.user or getpass.getuser(),
+            dry_run=args.dry_run,
+            lang=args.lang,
+        )
+    )
 
     history = sub.add_parser("history", help="the change history of one feature")
     history.add_argument("feature_id")

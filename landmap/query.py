@@ -152,7 +152,9 @@ def describe_filter(flt: FeatureFilter, lang: str, layers: Sequence[LayerSpec] =
     if flt.statuses:
         labels = []
         for code in sorted(flt.statuses, key=_status_order):
-            spec = next((s for s in layers if code in s.status_codes), None)
+            # A shown layer's label first: under_construction is 在建 on roads, 已开工 on plots.
+            ordered = [s for s in layers if s.id in flt.layers] + list(layers)
+            spec = next((s for s in ordered if code in s.status_codes), None)
             labels.append(spec.status_label(code, lang) if spec else code)
         parts.append(t("filter.statuses", lang, statuses=sep.join(labels)))
     if flt.subdistricts:

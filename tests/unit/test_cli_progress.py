@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+import openpyxl
+import pyogrio
 import pytest
 
 from landmap.cli import main
@@ -56,3 +58,36 @@ def test_history_prints_the_changes_of_a_feature_in_order(data, capsys):
 def test_history_of_an_unknown_feature_fails(data, capsys):
     assert main(["--data", str(data), "history", "NOPE-1"]) == 1
     assert "NOPE-1" in capsys.readouterr().out
+
+
+def test_export_writes_the_filtered_features(data, tmp_path, capsys):
+    out = tmp_path / "roads.gpkg"
+    args = ["--data", str(data), "export", "--layer", "roads", "--status", "under_construction"]
+    assert main([*args, "--format", "gpkg", "-o", str(out)]) == 0
+    assert "状态：在建" in capsys.readouterr().out
+    exported = pyogrio.read_dataframe(out, layer="roads")
+    stored = pyogrio.read_dataframe(data, layer="roads")
+    assert sorted(exported["id"]) == sorted(stored[stored["status"] == "under_construction"]["id"])
+
+
+def test_an_unedited_ledger_changes_nothing_and_an_edited_one_is_recorded(data, tmp_path, capsys):
+    ledger = tmp_path / "台账.xlsx"
+    assert main(["--data", str(data), "ledger-export", "--layer", "roads", "-o", str(ledger)]) == 0
+    before = data.read_bytes()
+    assert main(["--data", str(data), "ledger-import", str(ledger), "--user", "赵六"]) == 0
+    assert data.read_bytes() == before  # no change, no history row, not even a touched file
+
+    book = openpyxl.load_workbook(ledger)
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    progress = headers.index("形象进度（%）") + 1
+    feature_id = sheet.cell(2, 1).value
+    sheet.cell(2, progress).value = 77
+    book.save(ledger)
+    args = ["--data", str(data), "ledger-import", str(ledger), "--user", "赵六"]
+    assert main([*args, "--dry-run"]) == 0
+    assert data.read_bytes() == before
+    assert main(args) == 0
+    last = GpkgStore(data).history(feature_id).iloc[-1]
+    assert (last["field"], last["new_value"], last["changed_by"]) == ("progress_pct", "77", "赵六")
+    assert last["source"] == "ledger"
