@@ -19,6 +19,7 @@ from landmap.ui.dashboard import render_dashboard
 from landmap.ui.data import get_dataset, get_tracking, view_frames
 from landmap.ui.data_page import render_data_page
 from landmap.ui.detail import render_detail
+from landmap.ui.exports_panel import render_exports
 from landmap.ui.map_panel import render_legend, render_map
 from landmap.ui.progress_panel import render_progress
 from landmap.ui.sidebar import render_sidebar
@@ -83,11 +84,23 @@ def _render_map_page(
             can_edit = account is not None and account.can_edit
             render_progress(settings, spec, row, get_tracking(settings, dataset), lang, can_edit)
 
-    summary_tab, table_tab = st.tabs([t("tabs.summary", lang), t("tabs.table", lang)])
+    summary_tab, table_tab, export_tab = st.tabs(
+        [t("tabs.summary", lang), t("tabs.table", lang), t("tabs.export", lang)]
+    )
     with summary_tab:
         render_summary(shown, lang)
     with table_tab:
         render_feature_table(table, lang)
+    with export_tab:
+        render_exports(
+            settings,
+            dataset,
+            shown,
+            describe_filter(flt, lang),
+            lang,
+            state.colour_mode(),
+            state.selected_id(),
+        )
 
 
 def _render_issues(dataset: Dataset, lang: str) -> None:
