@@ -29,7 +29,8 @@ from landmap.ingest.plan import (
 from landmap.ingest.problems import ImportRejected
 from landmap.ingest.validate import ImportMode
 from landmap.layers import LAYER_BY_ID, LAYERS, get_layer
-from landmap.store import GpkgStore, StoreConflict, StoreError
+from landmap.ledger import apply_ledger, ledger_import_report, read_ledger
+from landmap.store import EditConflict, GpkgStore, StoreConflict, StoreError
 from landmap.ui.auth import editor_or_none
 
 UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "xlsx"]
@@ -56,9 +57,13 @@ def render_data_page(settings: Settings, dataset: Dataset, lang: str) -> None:
     if editor_or_none() is None:
         st.warning(t("data.editors_only", lang), icon=":material/lock:")
         return
-    import_tab, backups_tab = st.tabs([t("data.import_tab", lang), t("data.backups_tab", lang)])
+    import_tab, ledger_tab, backups_tab = st.tabs(
+        [t("data.import_tab", lang), t("data.ledger_tab", lang), t("data.backups_tab", lang)]
+    )
     with import_tab:
         _render_import(settings, dataset, lang)
+    with ledger_tab:
+        _render_ledger_import(settings, dataset, lang)
     with backups_tab:
         _render_backups(settings, lang)
 
@@ -329,6 +334,102 @@ def _parse_epsg(text: str) -> tuple[int | None, bool]:
     if text.isdigit() and 1024 <= int(text) <= 999_999:
         return int(text), False
     return None, True
+
+
+# --- ledger (台账) ---------------------------------------------------------------------------
+
+_LEDGER = "_ledger_diff"
+_LEDGER_GENERATION = "_ledger_upload_generation"
+_LEDGER_RESULT = "_ledger_result"
+
+
+def _render_ledger_import(settings: Settings, dataset: Dataset, lang: str) -> None:
+    result = st.session_state.pop(_LEDGER_RESULT, None)
+    if result:
+        kind, text = result
+        (st.success if kind == "ok" else st.error)(text)
+    st.caption(t("data.ledger_intro", lang))
+    generation = st.session_state.get(_LEDGER_GENERATION, 0)
+    upload = st.file_uploader(
+        t("data.ledger_file", lang), type=["xlsx"], key=f"ledger_file_{generation}"
+    )
+    if upload is None:
+        st.session_state.pop(_LEDGER, None)
+        return
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    store = GpkgStore(settings.ensure_data_file())
+    checked = st.session_state.get(_LEDGER)
+    if checked is None or checked[0] != digest or checked[1] != store.version():
+        versions = {layer.id: store.feature_versions(layer.id) for layer in LAYERS}
+        try:
+            diff = read_ledger(data, dataset.frames, versions)
+        except ImportRejected as exc:
+            st.error(exc.problem.text(lang))
+            return
+        checked = (digest, store.version(), diff, upload.name)
+        st.session_state[_LEDGER] = checked
+    diff = checked[2]
+    lines = ledger_import_report(diff, lang)
+    st.markdown("- " + md_escape(lines[0]))
+    if diff.changes:
+        rows = [change.describe(lang) for change in diff.changes]
+        st.dataframe(
+            pd.DataFrame(
+                rows,
+                columns=[
+                    t("col.id", lang),
+                    t("col.name", lang),
+                    t("data.ledger_field", lang),
+                    t("data.ledger_old", lang),
+                    t("data.ledger_new", lang),
+                ],
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    for problem in diff.errors:
+        st.error(problem.text(lang), icon=":material/error:")
+    for problem in diff.warnings:
+        st.warning(problem.text(lang), icon=":material/warning:")
+    if not diff.edits:
+        st.info(t("data.ledger_nothing", lang))
+        return
+    st.button(
+        t("data.ledger_apply", lang, count=len(diff.changes), features=len(diff.edits)),
+        type="primary",
+        icon=":material/playlist_add_check:",
+        on_click=_apply_ledger,
+        args=(settings, lang),
+    )
+
+
+def _apply_ledger(settings: Settings, lang: str) -> None:
+    account = editor_or_none()
+    checked = st.session_state.get(_LEDGER)
+    if account is None:
+        st.session_state[_LEDGER_RESULT] = ("error", t("data.editors_only", lang))
+        return
+    if checked is None:
+        return
+    _digest, _version, diff, file_name = checked
+    store = GpkgStore(settings.ensure_data_file())
+    try:
+        applied = apply_ledger(store, diff, account.name, file_name)
+    except EditConflict as exc:
+        ids = "、".join(c.feature_id for c in exc.conflicts)
+        st.session_state[_LEDGER_RESULT] = ("error", t("data.ledger_conflict", lang, ids=ids))
+        st.session_state.pop(_LEDGER, None)  # read again against the data as it is now
+        return
+    except StoreError as exc:
+        st.session_state[_LEDGER_RESULT] = ("error", t("data.store_error", lang, detail=exc.detail))
+        return
+    st.session_state[_LEDGER_RESULT] = (
+        "ok",
+        t("data.ledger_applied", lang, count=applied.history_rows, features=len(applied.versions)),
+    )
+    st.session_state.pop(_LEDGER, None)
+    st.session_state[_LEDGER_GENERATION] = st.session_state.get(_LEDGER_GENERATION, 0) + 1
 
 
 # --- backups ---------------------------------------------------------------------------------
