@@ -16,6 +16,9 @@ Usage::
     raw = read_geodata(uploaded.getvalue(), uploaded.name)   # may raise ImportRejected
     for layer in raw.layers:
         layer.frame, layer.problems
+
+CSV and Excel tables (``read_table``) and a 台账 workbook read cell by cell
+(``read_workbook_cells``) go through the same child and the same limits.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ import shapely
 from landmap.ingest import gdal_hardening, messages, sniff, table_transport, tabular, worker
 from landmap.ingest.limits import MIB, Limits
 from landmap.ingest.problems import ImportProblem, ImportRejected
+from landmap.ingest.table_xlsx import WorkbookSheet
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -132,6 +136,30 @@ def read_table(
     )
 
 
+# A 台账 is small: a ledger of the whole district is well under 1 MB (the sheet, row and column
+# caps are ``table_xlsx.MAX_WORKBOOK_*``).
+WORKBOOK_LIMITS = Limits(max_upload_bytes=20 * MIB, max_unzipped_bytes=100 * MIB)
+
+
+def read_workbook_cells(
+    data: bytes,
+    *,
+    limits: Limits = WORKBOOK_LIMITS,
+) -> list[WorkbookSheet]:
+    """Every sheet's cells of an uploaded .xlsx, read in the child process under ``limits``.
+
+    Formulas come back as formulas (``WorkbookCell.formula``, the formula's text as the value),
+    never as the result Excel cached; numbers shown as percentages are flagged. Blank rows are
+    left out and each row keeps the number Excel shows. Raises ``ImportRejected`` with a zh/en
+    message when the file is refused: not an .xlsx, a DTD or entity bomb, too many sheets or
+    rows, too large unpacked, or stopped by the child's memory, CPU or time limits.
+    """
+    check_size(data, limits)
+    return _in_child(
+        _collect_workbook, data, ".xlsx", "workbook.xlsx", None, limits, mode="workbook"
+    )
+
+
 def _in_child(
     collect: Callable[[Path], T],
     data: bytes,
@@ -156,10 +184,37 @@ def _in_child(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _collect_workbook(workdir: Path) -> list[WorkbookSheet]:
+    result = _load_result(workdir)
+    if result.get("status") == "rejected":
+        raise _table_rejection(result.get("problem"))
+    if result.get("status") != "ok" or result.get("workbook") != table_transport.WORKBOOK_FILE:
+        raise messages.reject("crashed")
+    path = workdir / table_transport.WORKBOOK_FILE
+    # The child refuses more than this itself; a file beyond it was not written by our code.
+    if path.stat().st_size > table_transport.MAX_WORKBOOK_CELL_BYTES + MIB:
+        raise messages.reject("crashed")
+    try:
+        with pa.memory_map(str(path)) as source:
+            table = pa.ipc.open_file(source).read_all()
+        table.validate(full=True)
+        return table_transport.sheets_from_table(table)
+    except (OSError, KeyError, ValueError, TypeError, pa.ArrowException):
+        raise messages.reject("crashed") from None
+
+
+def _table_rejection(item: object) -> ImportRejected:
+    """A table reader's refusal: the catalogue's words for its codes, else the reader's own."""
+    if isinstance(item, dict) and item.get("code") in messages.MESSAGES:
+        return ImportRejected(_problem(item))
+    built = table_transport.problem_from_json(item)
+    return ImportRejected(built if built is not None else messages.make_problem("internal_error"))
+
+
 def _collect_table(workdir: Path) -> tabular.TabularRead:
     result = _load_result(workdir)
     if result.get("status") == "rejected":
-        raise ImportRejected(_problem(result.get("problem")))
+        raise _table_rejection(result.get("problem"))
     if result.get("status") != "ok" or result.get("table") != "table-000.arrow":
         raise messages.reject("crashed")
     try:

@@ -4,8 +4,13 @@
 ``request.json`` and the upload under a name *we* chose. It writes one Arrow IPC file per layer
 (attributes as columns, geometry as WKB, facts in the schema metadata) and ``result.json`` with
 the problems as codes and values. Nothing is pickled: a child compromised by a hostile file must
-not be able to run code in the parent (security.md §2.2 I7), and the parent renders messages from
-its own catalogue (``messages.MESSAGES``), never from text the child wrote.
+not be able to run code in the parent (security.md §2.2 I7), and the parent renders GDAL's
+problems from its own catalogue (``messages.MESSAGES``), never from text the child wrote.
+
+``sandbox.read_table`` (mode "table": a CSV or Excel table with coordinates) and
+``sandbox.read_workbook_cells`` (mode "workbook": every cell of a 台账) use the same child. Their
+readers word problems themselves (naming headers, rows, sheets), so those travel with their
+zh/en text (``table_transport``), which the parent caps in length and shows as text only.
 
 This module is the child's main flow only: harden GDAL, prepare the upload, read its layers,
 write the result. The steps live in modules of their own:
@@ -30,6 +35,7 @@ import json
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from landmap.ingest.gdal_hardening import harden_gdal
 from landmap.ingest.gdal_read import LayerOut, read_layers
@@ -38,6 +44,9 @@ from landmap.ingest.messages import format_mb, is_out_of_memory, make_problem
 from landmap.ingest.prepare import prepare
 from landmap.ingest.problems import ImportProblem, ImportRejected
 from landmap.ingest.sniff import EXTENSION_KINDS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # -- Output ----------------------------------------------------------------------------------
 
@@ -81,6 +90,8 @@ def run(workdir: Path, request: dict) -> dict:
     limits = Limits(**request["limits"])
     if request.get("mode") == "table":
         return run_table(workdir, request, limits)
+    if request.get("mode") == "workbook":
+        return run_workbook(workdir, request, limits)
     kind = EXTENSION_KINDS[request["ext"]]
     source = prepare(workdir / request["upload"], kind, request, limits)
     layers, file_problems = read_layers(source, limits)
@@ -93,7 +104,6 @@ def run(workdir: Path, request: dict) -> dict:
 
 def run_table(workdir: Path, request: dict, limits: Limits) -> dict:
     """A CSV or Excel upload: read by ``tabular`` here, in the child, under the same limits."""
-    import pyarrow as pa
     import shapely
 
     from landmap.ingest import table_transport, tabular
@@ -124,16 +134,29 @@ def run_table(workdir: Path, request: dict, limits: Limits) -> dict:
     table = table.replace_schema_metadata(
         {f"landmap.{k}".encode(): v.encode("utf-8") for k, v in meta.items()}
     )
-    with (
-        pa.OSFile(str(workdir / "table-000.arrow"), "wb") as sink,
-        pa.ipc.new_file(sink, table.schema) as writer,
-    ):
-        writer.write_table(table)
+    write_arrow(workdir / "table-000.arrow", table)
     return {
         "status": "ok",
         "table": "table-000.arrow",
         "problems": [table_transport.problem_to_json(p) for p in read.problems],
     }
+
+
+def run_workbook(workdir: Path, request: dict, limits: Limits) -> dict:
+    """A 台账: every sheet's cells, formulas as formulas, read here under the child's limits."""
+    from landmap.ingest import table_transport, table_xlsx
+
+    data = (workdir / request["upload"]).read_bytes()
+    sheets = table_xlsx.workbook_cells(data, max_unpacked_bytes=limits.max_unzipped_bytes)
+    write_arrow(workdir / table_transport.WORKBOOK_FILE, table_transport.workbook_table(sheets))
+    return {"status": "ok", "workbook": table_transport.WORKBOOK_FILE}
+
+
+def write_arrow(path: Path, table: pa.Table) -> None:
+    import pyarrow as pa
+
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
 
 
 def main(argv: list[str]) -> int:
@@ -143,12 +166,22 @@ def main(argv: list[str]) -> int:
     try:
         result = run(workdir, request)
     except ImportRejected as exc:
-        result = {"status": "rejected", "problem": problem_json(exc.problem)}
+        result = {"status": "rejected", "problem": _rejection_json(exc.problem, request)}
     except Exception as exc:
         traceback.print_exc()  # to the log file in the workdir; the parent logs its tail
         result = {"status": "rejected", "problem": problem_json(_unexpected(exc, request))}
     write_result(workdir, result)
     return 0
+
+
+def _rejection_json(p: ImportProblem, request: dict) -> dict:
+    # Table readers word their own refusals (naming headers, rows, sheets): the text goes too,
+    # and the parent caps it. GDAL refusals are codes of the parent's catalogue only.
+    if request.get("mode") in ("table", "workbook"):
+        from landmap.ingest.table_transport import problem_to_json
+
+        return problem_to_json(p)
+    return problem_json(p)
 
 
 def _unexpected(exc: Exception, request: dict) -> ImportProblem:
