@@ -34,7 +34,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from landmap import geo  # noqa: E402  (after the path tweak, so the script runs from anywhere)
-from landmap.config import DEFAULT_BOUNDARY_PATH, DEFAULT_DATA_PATH  # noqa: E402
+from landmap.config import BUNDLED_SAMPLE_PATH, DEFAULT_BOUNDARY_PATH  # noqa: E402
 from landmap.dataset import load_dataset, normalise_layer  # noqa: E402
 from landmap.layers import LAYER_BY_ID  # noqa: E402
 from landmap.mapview import base_map, bounds_of, build_feature_groups, feature_strings  # noqa: E402
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
-    dataset = load_dataset(GpkgStore(DEFAULT_DATA_PATH), DEFAULT_BOUNDARY_PATH)
+    dataset = load_dataset(GpkgStore(BUNDLED_SAMPLE_PATH), DEFAULT_BOUNDARY_PATH)
     results = {
         "rows": [
             compare("(a) sample data", dataset.frames, dataset.boundary, args.repeat),
