@@ -32,10 +32,12 @@ from landmap.layers import LAYER_BY_ID, LAYERS, get_layer
 from landmap.ledger import apply_ledger, ledger_import_report, read_ledger
 from landmap.store import EditConflict, GpkgStore, StoreConflict, StoreError
 from landmap.ui.auth import editor_or_none
+from landmap.ui.messages import clear_file_picker, file_picker, flash, show_flash
 
 UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "xlsx"]
 _PLAN = "_import_plan"
-_UPLOAD_GENERATION = "_import_upload_generation"
+_IMPORT_FILE = "import_file"
+_RESTORE_RESULT = "_restore_result"
 _RESULT = "_import_result"
 _FIELD_FIX = "_import_field_fix"
 _STATUS_FIX = "_import_status_fix"
@@ -72,15 +74,9 @@ def render_data_page(settings: Settings, dataset: Dataset, lang: str) -> None:
 
 
 def _render_import(settings: Settings, dataset: Dataset, lang: str) -> None:
-    result = st.session_state.pop(_RESULT, None)
-    if result:
-        kind, text = result
-        (st.success if kind == "ok" else st.error)(text)
+    show_flash(_RESULT)
     st.caption(t("data.import_intro", lang))
-    generation = st.session_state.get(_UPLOAD_GENERATION, 0)
-    upload = st.file_uploader(
-        t("data.file", lang), type=UPLOAD_TYPES, key=f"import_file_{generation}"
-    )
+    upload = file_picker(t("data.file", lang), UPLOAD_TYPES, _IMPORT_FILE)
     left, right = st.columns(2)
     layer_id = left.selectbox(
         t("data.layer", lang),
@@ -297,7 +293,7 @@ def _commit(settings: Settings, lang: str) -> None:
     account = editor_or_none()
     checked: _Checked | None = st.session_state.get(_PLAN)
     if account is None:
-        st.session_state[_RESULT] = ("error", t("data.editors_only", lang))
+        flash(_RESULT, "error", t("data.editors_only", lang))
         return
     if checked is None:
         return
@@ -305,16 +301,17 @@ def _commit(settings: Settings, lang: str) -> None:
         store = GpkgStore(settings.ensure_data_file())
         backup = commit_import(checked.plan, store, user=account.name)
     except ImportRejected as exc:
-        st.session_state[_RESULT] = ("error", exc.problem.text(lang))
+        flash(_RESULT, "error", exc.problem.text(lang))
         return
     except StoreConflict:
-        st.session_state[_RESULT] = ("error", t("data.store_moved", lang))
+        flash(_RESULT, "error", t("data.store_moved", lang))
         st.session_state.pop(_PLAN, None)
         return
     except StoreError as exc:
-        st.session_state[_RESULT] = ("error", t("data.store_error", lang, detail=exc.detail))
+        flash(_RESULT, "error", t("data.store_error", lang, detail=exc.detail))
         return
-    st.session_state[_RESULT] = (
+    flash(
+        _RESULT,
         "ok",
         t("data.imported", lang, count=len(checked.plan.features), backup=backup.id),
     )
@@ -324,7 +321,7 @@ def _commit(settings: Settings, lang: str) -> None:
 def _reset_import() -> None:
     for key in (_PLAN, _FIELD_FIX, _STATUS_FIX, "import_crs_confirmed"):
         st.session_state.pop(key, None)
-    st.session_state[_UPLOAD_GENERATION] = st.session_state.get(_UPLOAD_GENERATION, 0) + 1
+    clear_file_picker(_IMPORT_FILE)
 
 
 def _parse_epsg(text: str) -> tuple[int | None, bool]:
@@ -339,20 +336,14 @@ def _parse_epsg(text: str) -> tuple[int | None, bool]:
 # --- ledger (台账) ---------------------------------------------------------------------------
 
 _LEDGER = "_ledger_diff"
-_LEDGER_GENERATION = "_ledger_upload_generation"
+_LEDGER_FILE = "ledger_file"
 _LEDGER_RESULT = "_ledger_result"
 
 
 def _render_ledger_import(settings: Settings, dataset: Dataset, lang: str) -> None:
-    result = st.session_state.pop(_LEDGER_RESULT, None)
-    if result:
-        kind, text = result
-        (st.success if kind == "ok" else st.error)(text)
+    show_flash(_LEDGER_RESULT)
     st.caption(t("data.ledger_intro", lang))
-    generation = st.session_state.get(_LEDGER_GENERATION, 0)
-    upload = st.file_uploader(
-        t("data.ledger_file", lang), type=["xlsx"], key=f"ledger_file_{generation}"
-    )
+    upload = file_picker(t("data.ledger_file", lang), ["xlsx"], _LEDGER_FILE)
     if upload is None:
         st.session_state.pop(_LEDGER, None)
         return
@@ -408,7 +399,7 @@ def _apply_ledger(settings: Settings, lang: str) -> None:
     account = editor_or_none()
     checked = st.session_state.get(_LEDGER)
     if account is None:
-        st.session_state[_LEDGER_RESULT] = ("error", t("data.editors_only", lang))
+        flash(_LEDGER_RESULT, "error", t("data.editors_only", lang))
         return
     if checked is None:
         return
@@ -418,18 +409,19 @@ def _apply_ledger(settings: Settings, lang: str) -> None:
         applied = apply_ledger(store, diff, account.name, file_name)
     except EditConflict as exc:
         ids = "、".join(c.feature_id for c in exc.conflicts)
-        st.session_state[_LEDGER_RESULT] = ("error", t("data.ledger_conflict", lang, ids=ids))
+        flash(_LEDGER_RESULT, "error", t("data.ledger_conflict", lang, ids=ids))
         st.session_state.pop(_LEDGER, None)  # read again against the data as it is now
         return
     except StoreError as exc:
-        st.session_state[_LEDGER_RESULT] = ("error", t("data.store_error", lang, detail=exc.detail))
+        flash(_LEDGER_RESULT, "error", t("data.store_error", lang, detail=exc.detail))
         return
-    st.session_state[_LEDGER_RESULT] = (
+    flash(
+        _LEDGER_RESULT,
         "ok",
         t("data.ledger_applied", lang, count=applied.history_rows, features=len(applied.versions)),
     )
     st.session_state.pop(_LEDGER, None)
-    st.session_state[_LEDGER_GENERATION] = st.session_state.get(_LEDGER_GENERATION, 0) + 1
+    clear_file_picker(_LEDGER_FILE)
 
 
 # --- backups ---------------------------------------------------------------------------------
@@ -437,10 +429,7 @@ def _apply_ledger(settings: Settings, lang: str) -> None:
 
 def _render_backups(settings: Settings, lang: str) -> None:
     store = GpkgStore(settings.ensure_data_file())
-    result = st.session_state.pop("_restore_result", None)
-    if result:
-        kind, text = result
-        (st.success if kind == "ok" else st.error)(text)
+    show_flash(_RESTORE_RESULT)
     backups = store.backups()
     st.caption(t("data.backups_intro", lang))
     if not backups:
@@ -485,16 +474,17 @@ def _render_backups(settings: Settings, lang: str) -> None:
 def _restore(settings: Settings, backup_id: str, lang: str) -> None:
     account = editor_or_none()
     if account is None:
-        st.session_state["_restore_result"] = ("error", t("data.editors_only", lang))
+        flash(_RESTORE_RESULT, "error", t("data.editors_only", lang))
         return
     store = GpkgStore(settings.ensure_data_file())
     try:
         saved = store.restore(backup_id, expected_version=store.version(), user=account.name)
     except StoreError as exc:
-        st.session_state["_restore_result"] = (
+        flash(
+            _RESTORE_RESULT,
             "error",
             t("data.store_error", lang, detail=exc.detail),
         )
         return
-    st.session_state["_restore_result"] = ("ok", t("data.restored", lang, backup=saved.id))
+    flash(_RESTORE_RESULT, "ok", t("data.restored", lang, backup=saved.id))
     st.session_state.pop("restore_confirm", None)

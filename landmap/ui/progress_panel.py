@@ -32,6 +32,7 @@ from landmap.layers import FieldKind, FieldSpec, LayerSpec
 from landmap.store import EditConflict, FeatureNotFound, GpkgStore, StoreError
 from landmap.tracking import Tracking
 from landmap.ui.auth import editor_or_none
+from landmap.ui.messages import flash, show_flash
 
 _FLASH = "_progress_flash"  # (kind, text) shown once after a save
 _MIN_DATE, _MAX_DATE = dt.date(1980, 1, 1), dt.date(2100, 12, 31)
@@ -47,10 +48,7 @@ def render_progress(
     can_edit: bool,
 ) -> None:
     feature_id = str(row["id"])
-    flash = st.session_state.pop(_FLASH, None)
-    if flash:
-        kind, text = flash
-        {"ok": st.success, "conflict": st.warning}.get(kind, st.error)(text)
+    show_flash(_FLASH)
     _render_milestones(spec, row, tracking.feature_milestones(spec.id, feature_id), lang)
     if can_edit:
         _render_edit_form(settings, spec, row, tracking, lang)
@@ -237,7 +235,7 @@ def _apply(
     try:
         store.apply_edits([edit], user=user, note=note, source=source)
     except EditConflict as exc:
-        st.session_state[_FLASH] = ("conflict", _conflict_text(spec, exc, lang))
+        flash(_FLASH, "conflict", _conflict_text(spec, exc, lang))
         _forget_base(spec.id, edit.feature_id)
         st.rerun()
     except FeatureNotFound:
@@ -248,7 +246,7 @@ def _apply(
         return
     rows = describe_changes(spec, edit.changes, lang)
     summary = "；".join(f"{label}：{old} → {new}" for label, old, new in rows)
-    st.session_state[_FLASH] = ("ok", t("progress.saved", lang, changes=summary))
+    flash(_FLASH, "ok", t("progress.saved", lang, changes=summary))
     _forget_base(spec.id, edit.feature_id)
     st.rerun()
 

@@ -1,0 +1,34 @@
+"""Messages that outlive a rerun, and file pickers that can be emptied after use.
+
+A callback (save, import, restore) runs before the page is drawn again, so what it wants to
+say is kept under a key and shown once, where the page draws that key.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+_SHOW = {"ok": st.success, "conflict": st.warning, "error": st.error}
+
+
+def flash(key: str, kind: str, text: str) -> None:
+    """Keep ``text`` to be shown once by ``show_flash(key)``; kind: "ok", "conflict", "error"."""
+    st.session_state[key] = (kind, text)
+
+
+def show_flash(key: str) -> None:
+    message = st.session_state.pop(key, None)
+    if message:
+        kind, text = message
+        _SHOW.get(kind, st.error)(text)
+
+
+def file_picker(label: str, types: list[str], key: str) -> UploadedFile | None:
+    """A file uploader that ``clear_file_picker(key)`` empties (by giving it a new key)."""
+    generation = st.session_state.get(f"{key}__generation", 0)
+    return st.file_uploader(label, type=types, key=f"{key}_{generation}")
+
+
+def clear_file_picker(key: str) -> None:
+    st.session_state[f"{key}__generation"] = st.session_state.get(f"{key}__generation", 0) + 1
