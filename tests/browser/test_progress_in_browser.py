@@ -42,6 +42,13 @@ def app(tmp_path_factory, live_copy):
     yield from start_server(tmp_path_factory, live_copy)
 
 
+@pytest.fixture(autouse=True)
+def patient(page):
+    # Saves and imports start child processes; on a busy 2-core machine a rerun can take
+    # longer than Playwright's 30 s default without anything being wrong.
+    page.set_default_timeout(90_000)
+
+
 def sign_in(page, name):
     page.get_by_text("工作人员登录").click()
     page.get_by_label("账号").fill(name)
