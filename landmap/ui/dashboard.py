@@ -133,7 +133,11 @@ def _render_by_unit(late: pd.DataFrame, lang: str) -> None:
         .mark_bar()
         .encode(
             y=alt.Y("unit:N", title=None, sort="-x"),
-            x=alt.X("size:Q", title=t("dash.count_axis", lang)),
+            x=alt.X(
+                "size:Q",
+                title=t("dash.count_axis", lang),
+                axis=alt.Axis(format="d", tickMinStep=1),
+            ),
             color=alt.Color(
                 "state_label:N",
                 title=None,
