@@ -143,3 +143,14 @@ def test_an_earlier_state_can_be_restored_and_the_restore_is_recorded(make_app, 
     assert history["new_value"].tolist() == ["30", "45", "0"]
     assert history.iloc[-1]["source"] == "restore"
     assert progress_input(at).value == 0
+
+
+def test_the_data_page_is_for_editors_only(make_app, data_copy):
+    at = make_app(data_copy, query={"view": "data"})
+    assert "数据管理" not in [h.value for h in at.header]  # a visitor gets the map instead
+    sign_in(at, "li")
+    assert "数据管理" not in [h.value for h in at.header]
+    at = sign_in(make_app(data_copy, query={"view": "data"}), "zhang")
+    at.button_group[0].set_value("data").run()
+    assert "数据管理" in [h.value for h in at.header]
+    assert [t.label for t in at.tabs] == ["导入数据", "台账导入", "备份与恢复"]
