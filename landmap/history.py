@@ -7,12 +7,18 @@ what they were just before the chosen save.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from landmap.edits import FieldChange
+from landmap.edits import FieldChange, current_values
+from landmap.layers import LayerSpec
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -83,3 +89,63 @@ def _text(value: object) -> str | None:
     if value is None or (isinstance(value, float) and value != value):
         return None
     return str(value)
+
+
+def layer_value_changes(
+    layer: LayerSpec, before: pd.DataFrame, after: pd.DataFrame
+) -> list[tuple[str, FieldChange]]:
+    """(feature id, change) for every tracked value a whole-layer write changes.
+
+    An import or a restore replaces a layer at once; this is how its status changes still reach
+    the history (and the dashboard's month-by-month counts). Only features whose id is in both
+    versions, once each, are compared: added and removed features are in the backup note.
+    """
+    old_rows, new_rows = _unique_rows(before), _unique_rows(after)
+    changes = []
+    for feature_id in old_rows.keys() & new_rows.keys():
+        old = current_values(layer, old_rows[feature_id])
+        new = current_values(layer, new_rows[feature_id])
+        changes.extend(
+            (feature_id, FieldChange(field, old[field], new[field]))
+            for field in old
+            if old[field] != new[field]
+        )
+    return sorted(changes, key=lambda pair: pair[0])
+
+
+def history_rows(
+    layer_id: str,
+    changes: Sequence[tuple[str, FieldChange]],
+    *,
+    user: str,
+    note: str,
+    source: str,
+    now: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Rows for the history table (one save per feature), as the edit worker writes them."""
+    stamp = (now or dt.datetime.now(SHANGHAI)).isoformat(timespec="seconds")
+    change_ids: dict[str, str] = {}
+    records = [
+        {
+            "change_id": change_ids.setdefault(feature_id, uuid.uuid4().hex),
+            "layer": layer_id,
+            "feature_id": feature_id,
+            "field": change.field,
+            "old_value": change.old,
+            "new_value": change.new,
+            "changed_by": user,
+            "changed_at": stamp,
+            "note": note,
+            "source": source,
+        }
+        for feature_id, change in changes
+    ]
+    return pd.DataFrame(records, columns=list(records[0]) if records else None)
+
+
+def _unique_rows(frame: pd.DataFrame) -> dict[str, dict]:
+    if frame.empty or "id" not in frame.columns:
+        return {}
+    ids = frame["id"].map(_text)
+    once = ids[~ids.duplicated(keep=False) & ids.notna()]
+    return {str(fid): frame.loc[index].to_dict() for index, fid in once.items()}

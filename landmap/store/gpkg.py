@@ -28,6 +28,8 @@ import pyogrio
 
 from landmap import geo
 from landmap.edits import FeatureEdit
+from landmap.history import history_rows, layer_value_changes
+from landmap.layers import LAYER_BY_ID, LAYERS
 from landmap.store.base import (
     AppliedEdits,
     Backup,
@@ -194,11 +196,7 @@ class GpkgStore:
         def build(scratch: Path) -> None:
             if self.path.exists():
                 shutil.copy2(self.path, scratch)
-            stored = frame.to_crs(geo.STORE_CRS) if frame.crs else frame.set_crs(geo.STORE_CRS)
-            pyogrio.write_dataframe(stored, scratch, layer=table, driver="GPKG")
-            written = pyogrio.read_info(scratch, layer=table)["features"]
-            if written != len(frame):
-                raise StoreError(self.source_name, f"wrote {written} of {len(frame)} rows")
+            self._write_table(scratch, table, frame, user, note or action, source="import")
 
         return self._replace_file(build, expected_version, table, action, user, note)
 
@@ -217,12 +215,45 @@ class GpkgStore:
             raise StoreError(self.source_name, f"backup {backup_id!r} not found")
 
         def build(scratch: Path) -> None:
-            shutil.copy2(source, scratch)
-            pyogrio.list_layers(scratch)  # refuse to restore a file GDAL cannot open
+            # The layers come back; the progress tables (history, milestones, versions) stay as
+            # they are now, so a restore never erases who changed what. What the restore
+            # changes is itself recorded in the history.
+            saved = {str(name) for name, kind in pyogrio.list_layers(source) if kind is not None}
+            shutil.copy2(self.path, scratch)
+            for layer in LAYERS:
+                if layer.id in saved:
+                    old = pyogrio.read_dataframe(source, layer=layer.id, on_invalid="ignore")
+                    note = f"恢复备份 {backup_id} / restored backup {backup_id}"
+                    self._write_table(scratch, layer.id, old, user, note, source="restore")
 
         return self._replace_file(
             build, expected_version, "*", "restore", user, f"before restoring {backup_id}"
         )
+
+    def _write_table(
+        self, scratch: Path, table: str, frame: gpd.GeoDataFrame, user: str, note: str, source: str
+    ) -> None:
+        """Replace ``table`` in the scratch copy and append the value changes to its history.
+
+        Only GDAL opens the scratch file here (never the live one beside sqlite3, D2); the
+        history rows go in by plain INSERT, which the append-only triggers allow.
+        """
+        layer = LAYER_BY_ID.get(table)
+        before = None
+        existing = {str(n) for n, _ in pyogrio.list_layers(scratch)} if scratch.exists() else set()
+        if layer is not None and table in existing:
+            before = pyogrio.read_dataframe(scratch, layer=table, read_geometry=False)
+        stored = frame.to_crs(geo.STORE_CRS) if frame.crs else frame.set_crs(geo.STORE_CRS)
+        pyogrio.write_dataframe(stored, scratch, layer=table, driver="GPKG")
+        written = pyogrio.read_info(scratch, layer=table)["features"]
+        if written != len(frame):
+            raise StoreError(self.source_name, f"wrote {written} of {len(frame)} rows")
+        if layer is None or before is None:
+            return
+        changes = layer_value_changes(layer, before, pd.DataFrame(frame))
+        if changes:
+            rows = history_rows(table, changes, user=user, note=note, source=source)
+            pyogrio.write_dataframe(rows, scratch, layer=HISTORY_TABLE, driver="GPKG", append=True)
 
     def _replace_file(
         self,

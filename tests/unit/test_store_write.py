@@ -8,6 +8,7 @@ import threading
 import pyogrio
 import pytest
 
+from landmap.edits import FeatureEdit, FieldChange
 from landmap.store import GpkgStore, StoreConflict
 from tests.conftest import tiny_tables, write_gpkg
 
@@ -48,9 +49,56 @@ def test_restore_brings_the_old_version_back_and_can_itself_be_undone(store):
         user="a",
     )
     undo = store.restore(backup.id, expected_version=store.version(), user="b")
-    assert digest(store.path) == before
-    assert len(store.read_table("roads")) == 2
+    assert digest(store.path) != before  # the layers are written back, not the whole file
+    assert same_features(store.read_table("roads"), tiny_tables()["roads"])
     assert undo.action == "restore" and len(store.backups()) == 2
+
+
+def same_features(stored, expected) -> bool:
+    stored = stored.sort_values("id").reset_index(drop=True)
+    expected = expected.sort_values("id").reset_index(drop=True)
+    return (
+        stored["id"].tolist() == expected["id"].tolist()
+        and stored["status"].tolist() == expected["status"].tolist()
+        and all(
+            a.equals_exact(b, 1e-9)
+            for a, b in zip(stored.geometry, expected.to_crs(stored.crs).geometry, strict=True)
+        )
+    )
+
+
+def test_imports_and_restores_write_their_status_changes_into_the_history(store):
+    roads = store.read_table("roads")
+    roads.loc[roads["id"] == "D-2", "status"] = "preliminary"
+    backup = store.write_layer(
+        "roads", roads, expected_version=store.version(), action="import:update", user="导入员"
+    )
+    (row,) = store.history("D-2").to_dict("records")
+    assert (row["old_value"], row["new_value"], row["source"]) == (
+        "planning",
+        "preliminary",
+        "import",
+    )
+    assert row["changed_by"] == "导入员"
+
+    # An edit after the import, then a restore of the import's backup.
+    store.apply_edits(
+        [FeatureEdit("roads", "D-1", 0, (FieldChange("progress_pct", None, "30"),))],
+        user="编辑",
+        note="进度",
+        source="app",
+    )
+    store.restore(backup.id, expected_version=store.version(), user="管理员")
+    history = store.history()
+    # Nothing is erased: the import row, the edit row, and what the restore changed.
+    assert history["source"].tolist() == ["import", "app", "restore", "restore"]
+    restored = history[history["source"] == "restore"]
+    found = zip(restored["feature_id"], restored["field"], restored["new_value"], strict=True)
+    assert sorted(found) == [
+        ("D-1", "progress_pct", None),
+        ("D-2", "status", "planning"),
+    ]
+    assert set(restored["changed_by"]) == {"管理员"}
 
 
 def test_a_stale_version_is_refused_and_nothing_changes(store):
