@@ -1,5 +1,11 @@
 """Staff sign-in in the sidebar, and the role check every edit, import and restore runs.
 
+Two ways in: a name and password from the accounts file, or the organisation's identity
+provider through Streamlit's own OIDC sign-in (``st.login``) when ``[auth]`` is configured in
+``.streamlit/secrets.toml``. Either way the role comes from the accounts file (for OIDC, the
+entry named by the e-mail address): the identity provider says who someone is, never what
+they may do (security.md §2.5 A3). An unlisted e-mail is signed in but may not edit.
+
 The session keeps only the account name; the role is re-read from the accounts file at every
 rerun and again inside each write callback (security.md §2.5 A2/A3), so removing or demoting
 an account takes effect at once, even for a session that is already signed in.
@@ -22,8 +28,30 @@ MAX_FAILURES = 5
 LOCKOUT_S = 60.0
 
 
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml: no identity provider
+        return False
+
+
+def oidc_email() -> str | None:
+    """The e-mail the identity provider vouches for, only when OIDC is configured."""
+    if not oidc_configured():
+        return None
+    user = st.user.to_dict()
+    if not user.get("is_logged_in"):
+        return None
+    email = str(user.get("email") or "").strip()
+    return email or None
+
+
 def signed_in_account() -> Account | None:
     """The signed-in account as the accounts file says now; None for viewers."""
+    email = oidc_email()
+    if email is not None:
+        path = accounts_path()
+        return current(path, email) or current(path, email.lower())
     name = st.session_state.get(SIGNED_IN)
     if not name:
         return None
@@ -45,12 +73,28 @@ def render_sign_in(lang: str) -> Account | None:
     account = signed_in_account()
     sb = st.sidebar
     sb.divider()
+    email = oidc_email()
+    if email is not None:
+        if account is None:
+            sb.warning(t("auth.not_listed", lang, email=email))
+        else:
+            sb.caption(
+                t("auth.signed_in_as", lang, name=email, role=t(f"role.{account.role}", lang))
+            )
+        if sb.button(t("auth.sign_out", lang), key="sign_out"):
+            st.logout()
+        return account
     if account is not None:
         sb.caption(
             t("auth.signed_in_as", lang, name=account.name, role=t(f"role.{account.role}", lang))
         )
         sb.button(t("auth.sign_out", lang), key="sign_out", on_click=_sign_out)
         return account
+    # Drawn only when an identity provider is configured (``and`` stops before the button).
+    if oidc_configured() and sb.button(
+        t("auth.oidc", lang), key="sign_in_oidc", icon=":material/badge:"
+    ):
+        st.login()
     with sb.expander(t("auth.title", lang), icon=":material/login:"):
         with st.form("sign_in", clear_on_submit=True, border=False):
             st.text_input(t("auth.name", lang), key="sign_in_name")

@@ -154,3 +154,45 @@ def test_the_data_page_is_for_editors_only(make_app, data_copy):
     at.button_group[0].set_value("data").run()
     assert "数据管理" in [h.value for h in at.header]
     assert [t.label for t in at.tabs] == ["导入数据", "台账导入", "备份与恢复"]
+
+
+OIDC_SECRETS = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-cookie-secret-of-enough-length",
+    "client_id": "landmap",
+    "client_secret": "x",
+    "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration",
+}
+
+
+def oidc_app(make_app, data_path, email):
+    """The app as a user signed in through the organisation's identity provider sees it."""
+    at = make_app(data_path, query={"plot": PLOT})
+    at.secrets["auth"] = OIDC_SECRETS
+    at.user = {"is_logged_in": True, "email": email}
+    return at.run()
+
+
+def test_an_organisation_sign_in_gets_its_role_from_the_accounts_file(make_app, data_copy):
+    add_account(accounts_path(), "wang@xiqu.gov.cn", Role.EDITOR, PASSWORD)
+    at = oidc_app(make_app, data_copy, "wang@xiqu.gov.cn")
+    assert any("已登录：wang@xiqu.gov.cn（编辑）" in c.value for c in at.caption)
+    assert "更新进度" in expander_labels(at)
+    progress_input(at).set_value(10)
+    save(at, "单位账号保存")
+    assert GpkgStore(data_copy).history(PLOT).iloc[-1]["changed_by"] == "wang@xiqu.gov.cn"
+
+
+def test_an_organisation_sign_in_not_in_the_list_may_only_view(make_app, data_copy):
+    at = oidc_app(make_app, data_copy, "stranger@example.com")
+    assert any("不在本系统的账号名单中" in w.value for w in at.warning)
+    assert "更新进度" not in expander_labels(at)
+    assert "data" not in repr(at.get("button_group")[0].proto.options)
+
+
+def test_the_identity_provider_is_ignored_when_it_is_not_configured(make_app, data_copy):
+    add_account(accounts_path(), "wang@xiqu.gov.cn", Role.EDITOR, PASSWORD)
+    at = make_app(data_copy, query={"plot": PLOT})
+    at.user = {"is_logged_in": True, "email": "wang@xiqu.gov.cn"}  # no [auth] in secrets
+    at.run()
+    assert "更新进度" not in expander_labels(at)
