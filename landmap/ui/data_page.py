@@ -29,15 +29,15 @@ from landmap.ingest.plan import (
 from landmap.ingest.problems import ImportRejected
 from landmap.ingest.validate import ImportMode
 from landmap.layers import LAYER_BY_ID, LAYERS, get_layer
-from landmap.ledger import apply_ledger, ledger_import_report, read_ledger
-from landmap.store import EditConflict, GpkgStore, StoreConflict, StoreError
+from landmap.store import GpkgStore, StoreConflict, StoreError
 from landmap.ui.auth import editor_or_none
+from landmap.ui.backups_panel import render_backups
+from landmap.ui.ledger_import import render_ledger_import
 from landmap.ui.messages import clear_file_picker, file_picker, flash, show_flash
 
 UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "xlsx"]
 _PLAN = "_import_plan"
 _IMPORT_FILE = "import_file"
-_RESTORE_RESULT = "_restore_result"
 _RESULT = "_import_result"
 _FIELD_FIX = "_import_field_fix"
 _STATUS_FIX = "_import_status_fix"
@@ -65,9 +65,9 @@ def render_data_page(settings: Settings, dataset: Dataset, lang: str) -> None:
     with import_tab:
         _render_import(settings, dataset, lang)
     with ledger_tab:
-        _render_ledger_import(settings, dataset, lang)
+        render_ledger_import(settings, dataset, lang)
     with backups_tab:
-        _render_backups(settings, lang)
+        render_backups(settings, lang)
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -331,160 +331,3 @@ def _parse_epsg(text: str) -> tuple[int | None, bool]:
     if text.isdigit() and 1024 <= int(text) <= 999_999:
         return int(text), False
     return None, True
-
-
-# --- ledger (台账) ---------------------------------------------------------------------------
-
-_LEDGER = "_ledger_diff"
-_LEDGER_FILE = "ledger_file"
-_LEDGER_RESULT = "_ledger_result"
-
-
-def _render_ledger_import(settings: Settings, dataset: Dataset, lang: str) -> None:
-    show_flash(_LEDGER_RESULT)
-    st.caption(t("data.ledger_intro", lang))
-    upload = file_picker(t("data.ledger_file", lang), ["xlsx"], _LEDGER_FILE)
-    if upload is None:
-        st.session_state.pop(_LEDGER, None)
-        return
-    data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
-    store = GpkgStore(settings.ensure_data_file())
-    checked = st.session_state.get(_LEDGER)
-    if checked is None or checked[0] != digest or checked[1] != store.version():
-        versions = {layer.id: store.feature_versions(layer.id) for layer in LAYERS}
-        try:
-            diff = read_ledger(data, dataset.frames, versions)
-        except ImportRejected as exc:
-            st.error(exc.problem.text(lang))
-            return
-        checked = (digest, store.version(), diff, upload.name)
-        st.session_state[_LEDGER] = checked
-    diff = checked[2]
-    lines = ledger_import_report(diff, lang)
-    st.markdown("- " + md_escape(lines[0]))
-    if diff.changes:
-        rows = [change.describe(lang) for change in diff.changes]
-        st.dataframe(
-            pd.DataFrame(
-                rows,
-                columns=[
-                    t("col.id", lang),
-                    t("col.name", lang),
-                    t("data.ledger_field", lang),
-                    t("data.ledger_old", lang),
-                    t("data.ledger_new", lang),
-                ],
-            ),
-            hide_index=True,
-            width="stretch",
-        )
-    for problem in diff.errors:
-        st.error(problem.text(lang), icon=":material/error:")
-    for problem in diff.warnings:
-        st.warning(problem.text(lang), icon=":material/warning:")
-    if not diff.edits:
-        st.info(t("data.ledger_nothing", lang))
-        return
-    st.button(
-        t("data.ledger_apply", lang, count=len(diff.changes), features=len(diff.edits)),
-        type="primary",
-        icon=":material/playlist_add_check:",
-        on_click=_apply_ledger,
-        args=(settings, lang),
-    )
-
-
-def _apply_ledger(settings: Settings, lang: str) -> None:
-    account = editor_or_none()
-    checked = st.session_state.get(_LEDGER)
-    if account is None:
-        flash(_LEDGER_RESULT, "error", t("data.editors_only", lang))
-        return
-    if checked is None:
-        return
-    _digest, _version, diff, file_name = checked
-    store = GpkgStore(settings.ensure_data_file())
-    try:
-        applied = apply_ledger(store, diff, account.name, file_name)
-    except EditConflict as exc:
-        ids = "、".join(c.feature_id for c in exc.conflicts)
-        flash(_LEDGER_RESULT, "error", t("data.ledger_conflict", lang, ids=ids))
-        st.session_state.pop(_LEDGER, None)  # read again against the data as it is now
-        return
-    except StoreError as exc:
-        flash(_LEDGER_RESULT, "error", t("data.store_error", lang, detail=exc.detail))
-        return
-    flash(
-        _LEDGER_RESULT,
-        "ok",
-        t("data.ledger_applied", lang, count=applied.history_rows, features=len(applied.versions)),
-    )
-    st.session_state.pop(_LEDGER, None)
-    clear_file_picker(_LEDGER_FILE)
-
-
-# --- backups ---------------------------------------------------------------------------------
-
-
-def _render_backups(settings: Settings, lang: str) -> None:
-    store = GpkgStore(settings.ensure_data_file())
-    show_flash(_RESTORE_RESULT)
-    backups = store.backups()
-    st.caption(t("data.backups_intro", lang))
-    if not backups:
-        st.info(t("data.no_backups", lang))
-        return
-    table = pd.DataFrame(
-        {
-            t("data.backup_time", lang): [
-                b.created_at.strftime("%Y-%m-%d %H:%M:%S") for b in backups
-            ],
-            t("data.backup_action", lang): [b.action for b in backups],
-            t("data.backup_layer", lang): [
-                LAYER_BY_ID[b.layer_id].name.get(lang) if b.layer_id in LAYER_BY_ID else b.layer_id
-                for b in backups
-            ],
-            t("data.backup_user", lang): [b.user for b in backups],
-            t("data.backup_note", lang): [b.note for b in backups],
-            "id": [b.id for b in backups],
-        }
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
-    choice = st.selectbox(
-        t("data.restore_choice", lang),
-        [b.id for b in backups],
-        format_func=lambda bid: next(
-            f"{b.created_at.strftime('%Y-%m-%d %H:%M:%S')} · {b.action} · {b.user}"
-            for b in backups
-            if b.id == bid
-        ),
-        key="restore_choice",
-    )
-    sure = st.checkbox(t("data.restore_confirm", lang), key="restore_confirm")
-    st.button(
-        t("data.restore", lang),
-        icon=":material/history:",
-        disabled=not sure,
-        on_click=_restore,
-        args=(settings, choice, lang),
-    )
-
-
-def _restore(settings: Settings, backup_id: str, lang: str) -> None:
-    account = editor_or_none()
-    if account is None:
-        flash(_RESTORE_RESULT, "error", t("data.editors_only", lang))
-        return
-    store = GpkgStore(settings.ensure_data_file())
-    try:
-        saved = store.restore(backup_id, expected_version=store.version(), user=account.name)
-    except StoreError as exc:
-        flash(
-            _RESTORE_RESULT,
-            "error",
-            t("data.store_error", lang, detail=exc.detail),
-        )
-        return
-    flash(_RESTORE_RESULT, "ok", t("data.restored", lang, backup=saved.id))
-    st.session_state.pop("restore_confirm", None)
