@@ -104,8 +104,9 @@ def layer_totals(frames: Mapping[str, gpd.GeoDataFrame]) -> dict[str, dict[str, 
     return {
         layer_id: {
             "count": float(len(frame)),
-            "area_mu": float(frame["area_mu"].sum(min_count=1) or 0.0),
-            "length_km": float(frame["length_km"].sum(min_count=1) or 0.0),
+            # sum() skips NaN and gives 0.0 for an empty frame (``nan or 0.0`` would stay NaN).
+            "area_mu": float(frame["area_mu"].sum()),
+            "length_km": float(frame["length_km"].sum()),
         }
         for layer_id, frame in frames.items()
     }

@@ -25,6 +25,7 @@ from landmap.progress_stats import (
     status_breakdown,
     statuses_reached_by_month,
 )
+from landmap.query import layer_totals
 from landmap.tracking import Tracking
 from landmap.ui import state
 
@@ -51,17 +52,16 @@ def render_dashboard(
 
 
 def _render_headline(frames: Mapping[str, gpd.GeoDataFrame], late: pd.DataFrame, lang: str) -> None:
-    count = sum(len(f) for f in frames.values())
-    area = sum(
-        float(f["area_mu"].sum())
-        for lid, f in frames.items()
-        if LAYER_BY_ID[lid].geometry is GeometryKind.POLYGON
-    )
-    length = sum(
-        float(f["length_km"].sum())
-        for lid, f in frames.items()
-        if LAYER_BY_ID[lid].geometry is GeometryKind.LINE
-    )
+    totals = layer_totals(frames)
+    count = int(sum(total["count"] for total in totals.values()))
+
+    def total_of(key: str, geometry: GeometryKind) -> float:
+        return sum(
+            total[key] for lid, total in totals.items() if LAYER_BY_ID[lid].geometry is geometry
+        )
+
+    area = total_of("area_mu", GeometryKind.POLYGON)
+    length = total_of("length_km", GeometryKind.LINE)
     money = investment_by_layer(frames, lang)
     planned, done = float(money["planned_wan"].sum()), float(money["completed_wan"].sum())
     overdue = late[late["state"] == DeadlineState.OVERDUE.value]["feature_id"].nunique()
