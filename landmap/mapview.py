@@ -311,12 +311,15 @@ def build_feature_groups(
         codes = (codes_by_layer or {}).get(layer_id, ())
         styles, labels, fallback = layer_style_tables(spec, codes, lang)
         by_deadline = colour == "deadline"
+        if by_deadline:
+            styles = deadline_styles(spec)
+            fallback = styles[DeadlineState.NONE]
         group = folium.FeatureGroup(name=spec.name.get(lang))
         VectorLayer(
             feature_collection(subset.tolist()),
-            styles=deadline_styles(spec) if by_deadline else styles,
+            styles=styles,
             labels=labels,
-            fallback=deadline_styles(spec)[DeadlineState.NONE] if by_deadline else fallback,
+            fallback=fallback,
             layer_name=spec.short_name.get(lang),
             style_key="d" if by_deadline else "s",
             deadline_labels=deadline_labels(lang),

@@ -42,7 +42,7 @@ def main() -> None:
     can_edit = account is not None and account.can_edit
     basemap = render_sidebar(settings, can_edit)
     lang = state.lang()
-    account = render_sign_in(lang)
+    render_sign_in(account, lang)
     dataset = get_dataset(settings)
 
     st.title(t("app.title", lang))
@@ -50,8 +50,9 @@ def main() -> None:
     if view == "data" and can_edit:
         render_data_page(settings, dataset, lang)
     elif view == "dashboard":
-        shown = filter_features(view_frames(settings, dataset), state.current_filter())
-        st.caption(describe_filter(state.current_filter(), lang))
+        flt = state.current_filter()
+        shown = filter_features(view_frames(settings, dataset), flt)
+        st.caption(describe_filter(flt, lang))
         render_dashboard(shown, get_tracking(settings, dataset), today_shanghai(), lang)
     else:
         _render_map_page(settings, dataset, account, basemap, lang)
@@ -65,9 +66,8 @@ def _render_map_page(
     shown = filter_features(view_frames(settings, dataset), flt)
     table = feature_table(shown, lang)
     apply_table_selection(dataset, table)
-    st.caption(
-        t("app.showing", lang, count=count_features(shown), filter=describe_filter(flt, lang))
-    )
+    sentence = describe_filter(flt, lang)
+    st.caption(t("app.showing", lang, count=count_features(shown), filter=sentence))
     if settings.is_sample_data:
         st.info(t("notice.sample", lang), icon=":material/info:")
     _render_issues(dataset, lang)
@@ -96,7 +96,7 @@ def _render_map_page(
             settings,
             dataset,
             shown,
-            describe_filter(flt, lang),
+            sentence,
             lang,
             state.colour_mode(),
             state.selected_id(),

@@ -62,15 +62,17 @@ def signed_in_account() -> Account | None:
 
 
 def editor_or_none() -> Account | None:
-    """For write callbacks: the account if it may edit now, else None (and the refusal is
-    remembered so the page can say why)."""
+    """For write callbacks: the account if it may edit now (re-read), else None."""
     account = signed_in_account()
     return account if account is not None and account.can_edit else None
 
 
-def render_sign_in(lang: str) -> Account | None:
-    """The sign-in box (or who is signed in, with a sign-out button) at the sidebar's end."""
-    account = signed_in_account()
+def render_sign_in(account: Account | None, lang: str) -> None:
+    """The sign-in box (or who is signed in, with a sign-out button) at the sidebar's end.
+
+    ``account`` is this run's ``signed_in_account()``: sign-in and sign-out are callbacks, so
+    it already reflects them.
+    """
     sb = st.sidebar
     sb.divider()
     email = oidc_email()
@@ -83,13 +85,13 @@ def render_sign_in(lang: str) -> Account | None:
             )
         if sb.button(t("auth.sign_out", lang), key="sign_out"):
             st.logout()
-        return account
+        return
     if account is not None:
         sb.caption(
             t("auth.signed_in_as", lang, name=account.name, role=t(f"role.{account.role}", lang))
         )
         sb.button(t("auth.sign_out", lang), key="sign_out", on_click=_sign_out)
-        return account
+        return
     # Drawn only when an identity provider is configured (``and`` stops before the button).
     if oidc_configured() and sb.button(
         t("auth.oidc", lang), key="sign_in_oidc", icon=":material/badge:"
@@ -103,7 +105,6 @@ def render_sign_in(lang: str) -> Account | None:
         message = st.session_state.get(_MESSAGE)
         if message:
             st.error(message)
-    return None
 
 
 def _sign_in(lang: str) -> None:
