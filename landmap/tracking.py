@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from landmap.edits import milestone_field
+from landmap.edits import current_values, milestone_field
 from landmap.layers import LAYERS, LayerSpec
 from landmap.store.base import TrackingStore
 
@@ -29,6 +30,14 @@ class Tracking:
             (self.milestones["layer"] == layer_id) & (self.milestones["feature_id"] == feature_id)
         ]
         return {str(r.target_status): str(r.due_date)[:10] for r in rows.itertuples()}
+
+    def editable_values(self, layer: LayerSpec, row: Mapping[str, object]) -> dict[str, str | None]:
+        """Everything an editor may change on a feature, as canonical text: its tracked
+        fields (from ``row``) and its deadlines (from the milestones table)."""
+        return {
+            **current_values(layer, row),
+            **self.milestone_values(layer.id, str(row["id"])),
+        }
 
     def milestone_values(self, layer_id: str, feature_id: str) -> dict[str, str | None]:
         """The milestones as edit fields ("milestone:<target>" -> due date)."""

@@ -88,7 +88,7 @@ def render_exports(
         frames,
         lang=lang,
         filter_text=filter_text,
-        source_name=dataset_source(settings),
+        source_name=store.source_name,
         is_sample=settings.is_sample_data,
         colour=colour,
         boundary=dataset.boundary,
@@ -106,10 +106,6 @@ def render_exports(
             icon=":material/map:",
             width="stretch",
         )
-
-
-def dataset_source(settings: Settings) -> str:
-    return settings.data_path.name
 
 
 def _export(

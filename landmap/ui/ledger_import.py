@@ -7,6 +7,7 @@ editor has seen every change, and the role is checked again when they apply it.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +18,7 @@ from landmap.escaping import md_escape
 from landmap.i18n import t
 from landmap.ingest.problems import ImportRejected
 from landmap.layers import LAYERS
-from landmap.ledger import apply_ledger, ledger_import_report, read_ledger
+from landmap.ledger import LedgerDiff, apply_ledger, ledger_import_report, read_ledger
 from landmap.store import EditConflict, GpkgStore, StoreError
 from landmap.ui.auth import editor_or_none
 from landmap.ui.messages import clear_file_picker, file_picker, flash, show_flash
@@ -25,6 +26,16 @@ from landmap.ui.messages import clear_file_picker, file_picker, flash, show_flas
 _LEDGER = "_ledger_diff"
 _LEDGER_FILE = "ledger_file"
 _LEDGER_RESULT = "_ledger_result"
+
+
+@dataclass(frozen=True)
+class _CheckedLedger:
+    """A ledger's list of changes and what it was made from (file, data version)."""
+
+    digest: str
+    store_version: str
+    diff: LedgerDiff
+    file_name: str
 
 
 def render_ledger_import(settings: Settings, dataset: Dataset, lang: str) -> None:
@@ -37,17 +48,18 @@ def render_ledger_import(settings: Settings, dataset: Dataset, lang: str) -> Non
     data = upload.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     store = GpkgStore(settings.ensure_data_file())
-    checked = st.session_state.get(_LEDGER)
-    if checked is None or checked[0] != digest or checked[1] != store.version():
+    version = store.version()
+    checked: _CheckedLedger | None = st.session_state.get(_LEDGER)
+    if checked is None or (checked.digest, checked.store_version) != (digest, version):
         versions = {layer.id: store.feature_versions(layer.id) for layer in LAYERS}
         try:
             diff = read_ledger(data, dataset.frames, versions)
         except ImportRejected as exc:
             st.error(exc.problem.text(lang))
             return
-        checked = (digest, store.version(), diff, upload.name)
+        checked = _CheckedLedger(digest, version, diff, upload.name)
         st.session_state[_LEDGER] = checked
-    diff = checked[2]
+    diff = checked.diff
     lines = ledger_import_report(diff, lang)
     st.markdown("- " + md_escape(lines[0]))
     if diff.changes:
@@ -84,16 +96,15 @@ def render_ledger_import(settings: Settings, dataset: Dataset, lang: str) -> Non
 
 def _apply_ledger(settings: Settings, lang: str) -> None:
     account = editor_or_none()
-    checked = st.session_state.get(_LEDGER)
+    checked: _CheckedLedger | None = st.session_state.get(_LEDGER)
     if account is None:
         flash(_LEDGER_RESULT, "error", t("data.editors_only", lang))
         return
     if checked is None:
         return
-    _digest, _version, diff, file_name = checked
     store = GpkgStore(settings.ensure_data_file())
     try:
-        applied = apply_ledger(store, diff, account.name, file_name)
+        applied = apply_ledger(store, checked.diff, account.name, checked.file_name)
     except EditConflict as exc:
         ids = "、".join(c.feature_id for c in exc.conflicts)
         flash(_LEDGER_RESULT, "error", t("data.ledger_conflict", lang, ids=ids))

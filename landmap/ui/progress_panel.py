@@ -20,7 +20,6 @@ from landmap.edits import (
     FieldChange,
     changed_fields,
     check_edit,
-    current_values,
     describe_changes,
     milestone_field,
     split_text,
@@ -154,10 +153,7 @@ def _edit_base(spec: LayerSpec, row: pd.Series, tracking: Tracking) -> dict:
         generation = st.session_state.get(f"{key}_generation", 0)
         base = {
             "version": tracking.version(spec.id, feature_id),
-            "current": {
-                **current_values(spec, row),
-                **tracking.milestone_values(spec.id, feature_id),
-            },
+            "current": tracking.editable_values(spec, row),
             "generation": generation,
         }
         st.session_state[key] = base
@@ -321,7 +317,7 @@ def _render_entry(
         help=t("progress.restore_help", lang),
     ):
         feature_id = str(row["id"])
-        current = {**current_values(spec, row), **tracking.milestone_values(spec.id, feature_id)}
+        current = tracking.editable_values(spec, row)
         changes = restore_changes(entries, entry.change_id, current)
         if not changes:
             st.info(t("progress.already_there", lang))
