@@ -49,8 +49,8 @@ class Tracking:
 
 def load_tracking(store: TrackingStore, layers: tuple[LayerSpec, ...] = LAYERS) -> Tracking:
     versions = {
-        (layer.id, feature_id): version
-        for layer in layers
-        for feature_id, version in store.feature_versions(layer.id).items()
+        (layer_id, feature_id): version
+        for layer_id, by_id in store.versions_by_layer(layer.id for layer in layers).items()
+        for feature_id, version in by_id.items()
     }
     return Tracking(store.history(), store.milestones(), versions)

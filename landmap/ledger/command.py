@@ -45,7 +45,7 @@ def run_ledger_export(
         return EXIT_PROBLEMS
     flt = FeatureFilter(layers=layers, statuses=codes)
     shown = filter_features(dataset.frames, flt)
-    versions = {layer_id: store.feature_versions(layer_id) for layer_id in shown}
+    versions = store.versions_by_layer(shown)
     sentence = describe_filter(flt, lang)
     data = ledger_workbook(shown, lang, versions, filter_text=sentence)
     try:
@@ -76,7 +76,7 @@ def run_ledger_import(
     if any(issue.is_error and issue.layer_id is None for issue in dataset.issues):
         print("\n".join(i.message(lang) for i in dataset.issues if i.layer_id is None))
         return EXIT_PROBLEMS
-    versions = {layer.id: store.feature_versions(layer.id) for layer in LAYERS}
+    versions = store.versions_by_layer(layer.id for layer in LAYERS)
     try:
         diff = read_ledger(data, dataset.frames, versions)
     except ImportRejected as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -138,6 +138,10 @@ class TrackingStore(FeatureStore, Protocol):
 
     def feature_versions(self, layer_id: str) -> dict[str, int]:
         """Each edited feature's version (features never edited are at version 0)."""
+        ...
+
+    def versions_by_layer(self, layer_ids: Iterable[str]) -> dict[str, dict[str, int]]:
+        """``feature_versions`` of several layers from one read (every asked layer is a key)."""
         ...
 
     def history(self, feature_id: str | None = None) -> pd.DataFrame:

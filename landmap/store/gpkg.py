@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -146,11 +146,20 @@ class GpkgStore:
         raise StoreError(self.source_name, str(answer.get("detail", "edit failed")))
 
     def feature_versions(self, layer_id: str) -> dict[str, int]:
-        frame = self._tracking_table(VERSIONS_TABLE)
+        return self.versions_by_layer([layer_id])[layer_id]
+
+    def versions_by_layer(self, layer_ids: Iterable[str]) -> dict[str, dict[str, int]]:
+        wanted = list(layer_ids)
+        versions: dict[str, dict[str, int]] = {layer_id: {} for layer_id in wanted}
+        frame = self._tracking_table(VERSIONS_TABLE)  # one read for all layers
         if frame is None or frame.empty:
-            return {}
-        rows = frame[frame["layer"] == layer_id]
-        return dict(zip(rows["feature_id"].astype(str), rows["version"].astype(int), strict=True))
+            return versions
+        rows = frame[frame["layer"].isin(wanted)]
+        for layer_id, feature_id, version in zip(
+            rows["layer"], rows["feature_id"].astype(str), rows["version"].astype(int), strict=True
+        ):
+            versions[layer_id][feature_id] = int(version)
+        return versions
 
     def history(self, feature_id: str | None = None) -> pd.DataFrame:
         frame = self._tracking_table(HISTORY_TABLE)

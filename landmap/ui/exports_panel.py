@@ -121,5 +121,5 @@ def _export(
 def _ledger(
     store: GpkgStore, frames: Mapping[str, gpd.GeoDataFrame], lang: str, filter_text: str
 ) -> bytes:
-    versions = {layer_id: store.feature_versions(layer_id) for layer_id in frames}
+    versions = store.versions_by_layer(frames)
     return ledger_workbook(frames, lang, versions, filter_text=filter_text)

@@ -51,7 +51,7 @@ def render_ledger_import(settings: Settings, dataset: Dataset, lang: str) -> Non
     version = store.version()
     checked: _CheckedLedger | None = st.session_state.get(_LEDGER)
     if checked is None or (checked.digest, checked.store_version) != (digest, version):
-        versions = {layer.id: store.feature_versions(layer.id) for layer in LAYERS}
+        versions = store.versions_by_layer(layer.id for layer in LAYERS)
         try:
             diff = read_ledger(data, dataset.frames, versions)
         except ImportRejected as exc:
