@@ -210,37 +210,23 @@ def _render_crs_choice(plan: ImportPlan, lang: str) -> None:
 
 def _render_mapping_editors(plan: ImportPlan, lang: str) -> None:
     layer = get_layer(plan.layer_id)
-    field_options = [_UNUSED, "id", "name", "status", *(f.key for f in layer.all_fields)]
-    labels = {_UNUSED: t("data.unused", lang), "id": "id", "name": "name", "status": "status"}
-    labels.update({f.key: f"{f.key} · {f.label.get(lang)}" for f in layer.all_fields})
+    fields = {_UNUSED: t("data.unused", lang), "id": "id", "name": "name", "status": "status"}
+    fields.update({f.key: f"{f.key} · {f.label.get(lang)}" for f in layer.all_fields})
     columns = [*plan.field_mapping, *plan.unmapped_columns]
     with st.expander(t("data.mapping", lang), expanded=False):
         st.caption(t("data.mapping_help", lang))
-        table = pd.DataFrame(
-            {
-                "column": columns,
-                "field": [labels[plan.field_mapping.get(c, _UNUSED)] for c in columns],
-            }
-        )
-        edited = st.data_editor(
-            table,
+        picked = _choice_table(
+            columns,
+            {c: plan.field_mapping.get(c, _UNUSED) for c in columns},
+            fields,
             key="import_mapping_editor",
-            hide_index=True,
-            disabled=["column"],
-            column_config={
-                "column": st.column_config.TextColumn(t("data.source_column", lang)),
-                "field": st.column_config.SelectboxColumn(
-                    t("data.target_field", lang),
-                    options=[labels[o] for o in field_options],
-                    required=True,
-                ),
-            },
+            titles=(t("data.source_column", lang), t("data.target_field", lang)),
+            required=True,
         )
-        by_label = {label: key for key, label in labels.items()}
         fixes = {
-            row.column: by_label.get(row.field, _UNUSED)
-            for row in edited.itertuples()
-            if by_label.get(row.field, _UNUSED) != plan.field_mapping.get(row.column, _UNUSED)
+            column: field or _UNUSED
+            for column, field in picked.items()
+            if (field or _UNUSED) != plan.field_mapping.get(column, _UNUSED)
         }
         unknown = sorted(
             {str(v) for v in plan.features["status"].dropna()} - set(layer.status_codes) - {""}
@@ -248,26 +234,15 @@ def _render_mapping_editors(plan: ImportPlan, lang: str) -> None:
         status_fixes: dict[str, str] = {}
         if unknown:
             st.caption(t("data.status_help", lang))
-            status_labels = {s.code: f"{s.code} · {s.label.get(lang)}" for s in layer.statuses}
-            status_table = pd.DataFrame({"value": unknown, "status": [None] * len(unknown)})
-            edited_status = st.data_editor(
-                status_table,
+            picked_status = _choice_table(
+                unknown,
+                {},
+                {s.code: f"{s.code} · {s.label.get(lang)}" for s in layer.statuses},
                 key="import_status_editor",
-                hide_index=True,
-                disabled=["value"],
-                column_config={
-                    "value": st.column_config.TextColumn(t("data.source_value", lang)),
-                    "status": st.column_config.SelectboxColumn(
-                        t("data.target_status", lang), options=list(status_labels.values())
-                    ),
-                },
+                titles=(t("data.source_value", lang), t("data.target_status", lang)),
+                required=False,
             )
-            by_status_label = {label: code for code, label in status_labels.items()}
-            status_fixes = {
-                row.value: by_status_label[row.status]
-                for row in edited_status.itertuples()
-                if row.status in by_status_label
-            }
+            status_fixes = {value: code for value, code in picked_status.items() if code}
         if st.button(t("data.recheck", lang), icon=":material/refresh:"):
             st.session_state[_FIELD_FIX] = {
                 **(st.session_state.get(_FIELD_FIX) or {}),
@@ -279,6 +254,36 @@ def _render_mapping_editors(plan: ImportPlan, lang: str) -> None:
             }
             st.session_state[_AUTO_CHECK] = True
             st.rerun()
+
+
+def _choice_table(
+    sources: list[str],
+    current: dict[str, str],
+    choices: dict[str, str],
+    *,
+    key: str,
+    titles: tuple[str, str],
+    required: bool,
+) -> dict[str, str | None]:
+    """An editable two-column table: each source value (read-only) beside a choice from
+    ``choices`` (key → label, shown by label). Returns source → chosen key (None: none)."""
+    table = pd.DataFrame(
+        {"source": sources, "choice": [choices.get(current.get(s, "")) for s in sources]}
+    )
+    edited = st.data_editor(
+        table,
+        key=key,
+        hide_index=True,
+        disabled=["source"],
+        column_config={
+            "source": st.column_config.TextColumn(titles[0]),
+            "choice": st.column_config.SelectboxColumn(
+                titles[1], options=list(choices.values()), required=required
+            ),
+        },
+    )
+    by_label = {label: choice for choice, label in choices.items()}
+    return {row.source: by_label.get(row.choice) for row in edited.itertuples()}
 
 
 def _render_preview(plan: ImportPlan, lang: str) -> None:
