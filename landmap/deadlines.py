@@ -17,16 +17,15 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import pandas as pd
 
+from landmap.clock import SHANGHAI
 from landmap.layers import LAYER_BY_ID, Label, LayerSpec
 from landmap.store.base import FeatureStore, TableMissingError
 from landmap.store.gpkg_sql import MILESTONES_TABLE
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The one status outside a layer's stage order (layers.py lists it last): a paused feature has
 # not reached any later stage, whatever stage it was paused in.
 ON_HOLD = "on_hold"

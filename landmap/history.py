@@ -11,14 +11,12 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from landmap.clock import SHANGHAI
 from landmap.edits import FieldChange, current_values
 from landmap.layers import LayerSpec
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)

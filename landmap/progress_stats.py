@@ -14,7 +14,7 @@ from datetime import datetime
 import geopandas as gpd
 import pandas as pd
 
-from landmap.deadlines import SHANGHAI
+from landmap.clock import SHANGHAI
 from landmap.edits import STATUS_FIELD
 from landmap.layers import LAYER_BY_ID, UNKNOWN_STATUS_STYLE, GeometryKind, LayerSpec
 

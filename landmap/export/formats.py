@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
+from landmap.clock import SHANGHAI
 from landmap.layers import FieldSpec, LayerSpec
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class ExportFormat(StrEnum):

@@ -20,13 +20,13 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
 from landmap import geo
+from landmap.clock import SHANGHAI
 from landmap.edits import FeatureEdit
 from landmap.history import history_rows, layer_value_changes
 from landmap.layers import LAYER_BY_ID, LAYERS
@@ -60,8 +60,6 @@ HISTORY_COLUMNS = (
 MILESTONE_COLUMNS = ("layer", "feature_id", "target_status", "due_date")
 # A save waits at most this long for the worker (the lock wait included).
 EDIT_WORKER_TIMEOUT_S = LOCK_TIMEOUT_S + 30
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class GpkgStore:
