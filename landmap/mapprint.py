@@ -24,7 +24,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -48,6 +48,7 @@ from matplotlib.patheffects import withStroke
 from matplotlib.text import Text
 from matplotlib.transforms import Affine2D, Transform
 
+from landmap.clock import SHANGHAI
 from landmap.geo import DISPLAY_CRS, METRIC_CRS
 from landmap.layers import (
     LAYERS,
@@ -81,9 +82,6 @@ _FALLBACK_FAMILIES = ("Noto Sans CJK SC", "DejaVu Sans")
 PAGE_SIZE_MM = (297.0, 210.0)  # A4 landscape; the PNG has the same proportions
 DEFAULT_DPI = 150  # 1753 × 1240 px: sharp on screen and in a Word report, ~0.3 MB
 
-# China has kept UTC+8 without daylight saving since 1991; a fixed offset needs no tz database
-# (slim containers often lack one, and the tzdata wheel is not a dependency).
-CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 _TEXT = {
     "legend": Label("图例", "Legend"),
@@ -656,10 +654,10 @@ def _page_transform(fig: Figure) -> Transform:
 def _china_time(now: datetime | None) -> datetime:
     """``now`` in China time; a naive ``now`` is taken as China time already."""
     if now is None:
-        return datetime.now(CHINA_TIME)
+        return datetime.now(SHANGHAI)
     if now.tzinfo is None:
-        return now.replace(tzinfo=CHINA_TIME)
-    return now.astimezone(CHINA_TIME)
+        return now.replace(tzinfo=SHANGHAI)
+    return now.astimezone(SHANGHAI)
 
 
 def format_date(when: datetime, lang: str) -> str:
