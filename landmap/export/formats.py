@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from landmap.access.audience import Audience
 from landmap.clock import SHANGHAI
-from landmap.layers import FieldSpec, LayerSpec
 
 
 class ExportFormat(StrEnum):
@@ -39,20 +39,6 @@ _MIME_TYPES = {
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ExportFormat.SHP: "application/zip",
 }
-
-
-class Audience(StrEnum):
-    """Who the file is for, which decides the fields it carries.
-
-    Staff exports carry internal fields (contacts, disputes); a public or investor export
-    carries only the fields the registry marks ``public`` (docs/product.md, investor mode).
-    """
-
-    STAFF = "staff"
-    PUBLIC = "public"
-
-    def fields(self, layer: LayerSpec) -> tuple[FieldSpec, ...]:
-        return layer.all_fields if self is Audience.STAFF else layer.public_fields
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,92 @@
+"""Who a page, a download or a payload is for, and the frames that audience may see (pure).
+
+Two audiences, decided on the server from the signed-in account (never from the URL or a
+widget): **public** (nobody signed in: an investor at a meeting, a resident on the district
+network) and **staff** (any signed-in account: viewer, editor, admin).
+
+The public view is built from *projected* frames that hold only the registry's public fields:
+what is not in the frame cannot reach a map payload, a table, a detail panel or a download by
+a slip in one renderer (security.md §2.1 X6, A7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+import geopandas as gpd
+
+from landmap.layers import LAYER_BY_ID, FieldSpec, Label, LayerSpec
+
+# Structural and computed columns every audience sees: the id (links), name, status code,
+# the measures the app computes in EPSG:4543, and the shape itself.
+PUBLIC_CORE_COLUMNS = ("id", "name", "status", "area_m2", "area_mu", "length_km")
+
+_LABELS = {
+    "staff": Label("内部视图", "Internal view"),
+    "public": Label("公开视图", "Public view"),
+}
+
+
+class Audience(StrEnum):
+    """Who an output is for, which decides the fields it carries.
+
+    Staff outputs carry internal fields (contacts, disputes, holdouts, history, deadlines); a
+    public output carries only the fields the registry marks ``public`` (docs/product.md).
+    """
+
+    STAFF = "staff"
+    PUBLIC = "public"
+
+    @property
+    def is_staff(self) -> bool:
+        return self is Audience.STAFF
+
+    def fields(self, layer: LayerSpec) -> tuple[FieldSpec, ...]:
+        """The registry fields of ``layer`` this audience may see, in registry order."""
+        return layer.all_fields if self.is_staff else layer.public_fields
+
+    def label(self, lang: str) -> str:
+        """The marker shown on every page: 公开视图 / 内部视图."""
+        return _LABELS[self.value].get(lang)
+
+
+def audience_for(signed_in: bool, *, internal_without_sign_in: bool = False) -> Audience:
+    """The audience of a request: staff when an account is signed in, else public.
+
+    ``internal_without_sign_in`` is the deployment's explicit choice (``Settings``) to show
+    internal data to everyone who reaches the app; it never comes from the request.
+    """
+    if signed_in or internal_without_sign_in:
+        return Audience.STAFF
+    return Audience.PUBLIC
+
+
+def visible_columns(layer: LayerSpec, audience: Audience) -> tuple[str, ...]:
+    """The attribute columns (geometry aside) ``audience`` may receive for ``layer``."""
+    return (*PUBLIC_CORE_COLUMNS, *(f.key for f in audience.fields(layer)))
+
+
+def project_frame(
+    frame: gpd.GeoDataFrame, layer: LayerSpec, audience: Audience
+) -> gpd.GeoDataFrame:
+    """``frame`` with only what ``audience`` may see; staff get the frame unchanged.
+
+    The public projection is an allowlist: a column added to the data later (an internal
+    score, a deadline state) stays out until the registry declares it public.
+    """
+    if audience.is_staff:
+        return frame
+    allowed = set(visible_columns(layer, audience))
+    keep = [c for c in frame.columns if c in allowed or c == frame.geometry.name]
+    return frame[keep]
+
+
+def project_frames(
+    frames: Mapping[str, gpd.GeoDataFrame], audience: Audience
+) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer of ``frames`` projected for ``audience`` (see ``project_frame``)."""
+    return {
+        layer_id: project_frame(frame, LAYER_BY_ID[layer_id], audience)
+        for layer_id, frame in frames.items()
+    }
