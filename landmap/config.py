@@ -33,6 +33,10 @@ class Settings:
     boundary_path: Path = DEFAULT_BOUNDARY_PATH
     tianditu_key: str | None = None
     is_sample_data: bool = False
+    # An admin's explicit choice for a closed intranet: everyone who reaches the app sees the
+    # internal view (contacts, disputes, history, deadlines, dashboard, staff exports) without
+    # signing in. Off by default; editing still needs a signed-in editor.
+    internal_without_sign_in: bool = False
 
     def ensure_data_file(self) -> Path:
         """Seed the sample's working copy on first use; a user's own file is left alone."""
@@ -47,7 +51,8 @@ class Settings:
 def load_settings(
     environ: Mapping[str, str] | None = None, secrets: Mapping[str, object] | None = None
 ) -> Settings:
-    """Settings from ``LANDMAP_DATA``, ``LANDMAP_BOUNDARY`` and ``TIANDITU_KEY``.
+    """Settings from ``LANDMAP_DATA``, ``LANDMAP_BOUNDARY``, ``TIANDITU_KEY`` and
+    ``LANDMAP_INTERNAL_WITHOUT_SIGN_IN`` (or ``internal_without_sign_in = true`` in secrets).
 
     The environment wins over secrets, so an operator can override a deployment's file.
     """
@@ -60,4 +65,14 @@ def load_settings(
         is_sample_data=not own_data,
         boundary_path=Path(env.get("LANDMAP_BOUNDARY") or DEFAULT_BOUNDARY_PATH),
         tianditu_key=key or None,
+        internal_without_sign_in=_is_yes(
+            env.get("LANDMAP_INTERNAL_WITHOUT_SIGN_IN", secrets.get("internal_without_sign_in"))
+        ),
     )
+
+
+def _is_yes(value: object) -> bool:
+    """Only an unmistakable yes turns a setting on; a typo leaves the safe default."""
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in {"1", "true", "yes", "on"}

@@ -18,6 +18,14 @@ def md_escape(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+def md_text(value: object) -> str:
+    """Possibly multi-line text for ``st.error``/``st.warning``/``st.markdown``: every line
+    shown literally, line breaks kept. For messages that can carry a file's or a form's
+    values (report lines, problems, errors): no image, link or HTML from data is rendered."""
+    text = "" if value is None else str(value)
+    return "  \n".join(md_escape(line) for line in text.splitlines())
+
+
 def html_text(value: object) -> str:
     """A value for an HTML context (attribute or element text)."""
     return "" if value is None else html.escape(str(value), quote=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from landmap.access import Audience, audience_for
 from landmap.accounts import Account
 from landmap.config import Settings, load_settings
 from landmap.dataset import Dataset
@@ -22,7 +23,7 @@ from landmap.ui.detail import render_detail
 from landmap.ui.exports_panel import render_exports
 from landmap.ui.map_panel import render_legend, render_map
 from landmap.ui.progress_panel import render_progress
-from landmap.ui.sidebar import render_sidebar
+from landmap.ui.sidebar import render_language, render_sidebar
 from landmap.ui.tables import apply_table_selection, render_feature_table, render_summary
 
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
@@ -38,48 +39,75 @@ def _secrets() -> dict:
 def main() -> None:
     settings = load_settings(secrets=_secrets())
     state.init_from_url()
+    # The audience is decided here, on the server, from the account read again this run.
     account = signed_in_account()
+    audience = audience_for(
+        account is not None, internal_without_sign_in=settings.internal_without_sign_in
+    )
     can_edit = account is not None and account.can_edit
-    basemap = render_sidebar(settings, can_edit)
-    lang = state.lang()
-    render_sign_in(account, lang)
+    state.apply_requested_view()
+    state.restrict_to(audience, can_edit)
+    lang = render_language()
+    render_sign_in(account, audience, lang)
+    basemap = render_sidebar(settings, audience, can_edit)
     dataset = get_dataset(settings)
 
-    st.title(t("app.title", lang))
+    _render_title(audience, lang)
     view = state.view()
     if view == "data" and can_edit:
         render_data_page(settings, dataset, lang)
-    elif view == "dashboard":
+    elif view == "dashboard" and audience.is_staff:
         flt = state.current_filter()
-        shown = filter_features(view_frames(settings, dataset), flt)
-        st.caption(describe_filter(flt, lang))
+        shown = filter_features(view_frames(settings, dataset, audience), flt)
+        st.caption(md_escape(describe_filter(flt, lang)))
         render_dashboard(shown, get_tracking(settings, dataset), today_shanghai(), lang)
     else:
-        _render_map_page(settings, dataset, account, basemap, lang)
+        _render_map_page(settings, dataset, account, audience, basemap, lang)
     state.write_url(basemap)
 
 
+def _render_title(audience: Audience, lang: str) -> None:
+    """The title, with the audience marker beside it so staff know what they may show."""
+    title_col, marker_col = st.columns([6, 1], vertical_alignment="center")
+    title_col.title(t("app.title", lang))
+    marker_col.badge(
+        audience.label(lang),
+        icon=":material/lock_open:" if audience.is_staff else ":material/public:",
+        color="orange" if audience.is_staff else "green",
+        help=t(f"audience.{audience.value}_help", lang),
+    )
+
+
 def _render_map_page(
-    settings: Settings, dataset: Dataset, account: Account | None, basemap: str, lang: str
+    settings: Settings,
+    dataset: Dataset,
+    account: Account | None,
+    audience: Audience,
+    basemap: str,
+    lang: str,
 ) -> None:
     flt = state.current_filter()
-    shown = filter_features(view_frames(settings, dataset), flt)
+    frames = view_frames(settings, dataset, audience)
+    shown = filter_features(frames, flt)
     table = feature_table(shown, lang)
     apply_table_selection(dataset, table)
     sentence = describe_filter(flt, lang)
-    st.caption(t("app.showing", lang, count=count_features(shown), filter=sentence))
+    st.caption(t("app.showing", lang, count=count_features(shown), filter=md_escape(sentence)))
     if settings.is_sample_data:
         st.info(t("notice.sample", lang), icon=":material/info:")
-    _render_issues(dataset, lang)
+    if audience.is_staff:  # the notice names files, tables and ids: internal
+        _render_issues(dataset, lang)
+    elif any(issue.is_error for issue in dataset.issues):
+        st.warning(t("issues.public", lang), icon=":material/report:")
 
     map_col, detail_col = st.columns([3, 2], gap="medium")
     with map_col:
         colour = state.colour_mode()
-        render_map(dataset, settings, shown, lang, basemap, colour)
+        render_map(dataset, settings, shown, lang, basemap, audience, colour)
         render_legend(list(shown), lang, colour)
     with detail_col:
-        found = render_detail(dataset, state.selected_id(), lang)
-        if found is not None:
+        found = render_detail(frames, state.selected_id(), audience, lang)
+        if found is not None and audience.is_staff:
             spec, row = found
             can_edit = account is not None and account.can_edit
             render_progress(settings, spec, row, get_tracking(settings, dataset), lang, can_edit)
@@ -100,6 +128,7 @@ def _render_map_page(
             lang,
             state.colour_mode(),
             state.selected_id(),
+            audience,
         )
 
 

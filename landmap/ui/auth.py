@@ -13,19 +13,19 @@ an account takes effect at once, even for a session that is already signed in.
 
 from __future__ import annotations
 
-import time
+import datetime as dt
+import math
 
 import streamlit as st
 
+from landmap.access import Audience, SignInThrottle
 from landmap.accounts import Account, Role, accounts_path, current, verify
+from landmap.clock import SHANGHAI
+from landmap.escaping import md_escape
 from landmap.i18n import t
 
 SIGNED_IN = "_signed_in_name"
-_FAILURES = "_sign_in_failures"
-_LOCKED_UNTIL = "_sign_in_locked_until"
 _MESSAGE = "_sign_in_message"
-MAX_FAILURES = 5
-LOCKOUT_S = 60.0
 
 
 def oidc_configured() -> bool:
@@ -67,70 +67,96 @@ def editor_or_none() -> Account | None:
     return account if account is not None and account.can_edit else None
 
 
-def render_sign_in(account: Account | None, lang: str) -> None:
-    """The sign-in box (or who is signed in, with a sign-out button) at the sidebar's end.
+def render_sign_in(account: Account | None, audience: Audience, lang: str) -> None:
+    """Sign-in (or who is signed in, with sign-out) at the top of the sidebar.
 
-    ``account`` is this run's ``signed_in_account()``: sign-in and sign-out are callbacks, so
-    it already reflects them.
+    At the top so it is visible without scrolling. ``account`` is this run's
+    ``signed_in_account()``: sign-in and sign-out are callbacks, so it already reflects them.
     """
     sb = st.sidebar
-    sb.divider()
     email = oidc_email()
     if email is not None:
         if account is None:
-            sb.warning(t("auth.not_listed", lang, email=email))
+            sb.warning(t("auth.not_listed", lang, email=md_escape(email)))
         else:
-            sb.caption(
-                t("auth.signed_in_as", lang, name=email, role=t(f"role.{account.role}", lang))
-            )
-        if sb.button(t("auth.sign_out", lang), key="sign_out"):
+            sb.caption(_signed_in_text(email, account, lang))
+        if sb.button(t("auth.sign_out", lang), key="sign_out", icon=":material/logout:"):
             st.logout()
         return
     if account is not None:
-        sb.caption(
-            t("auth.signed_in_as", lang, name=account.name, role=t(f"role.{account.role}", lang))
+        left, right = sb.columns([3, 2], vertical_alignment="center")
+        left.caption(_signed_in_text(account.name, account, lang))
+        right.button(
+            t("auth.sign_out", lang), key="sign_out", on_click=_sign_out, icon=":material/logout:"
         )
-        sb.button(t("auth.sign_out", lang), key="sign_out", on_click=_sign_out)
         return
+    if audience.is_staff:
+        sb.caption(t("auth.open_intranet", lang))
     # Drawn only when an identity provider is configured (``and`` stops before the button).
     if oidc_configured() and sb.button(
         t("auth.oidc", lang), key="sign_in_oidc", icon=":material/badge:"
     ):
         st.login()
-    with sb.expander(t("auth.title", lang), icon=":material/login:"):
-        with st.form("sign_in", clear_on_submit=True, border=False):
-            st.text_input(t("auth.name", lang), key="sign_in_name")
-            st.text_input(t("auth.password", lang), type="password", key="sign_in_password")
-            st.form_submit_button(t("auth.submit", lang), on_click=_sign_in, args=(lang,))
-        message = st.session_state.get(_MESSAGE)
-        if message:
-            st.error(message)
+    popover = sb.popover(t("auth.title", lang), icon=":material/login:", width="stretch")
+    with popover, st.form("sign_in", clear_on_submit=True, border=False):
+        st.text_input(t("auth.name", lang), key="sign_in_name")
+        st.text_input(t("auth.password", lang), type="password", key="sign_in_password")
+        st.form_submit_button(t("auth.submit", lang), on_click=_sign_in, args=(lang,))
+    message = st.session_state.get(_MESSAGE)
+    if message:
+        # Shown outside the popover, which closes on every rerun.
+        sb.error(message)
+
+
+def _signed_in_text(name: str, account: Account, lang: str) -> str:
+    return md_escape(t("auth.signed_in_as", lang, name=name, role=t(f"role.{account.role}", lang)))
+
+
+@st.cache_resource(show_spinner=False)
+def sign_in_throttle() -> SignInThrottle:
+    """One throttle for every browser session of this server process."""
+    return SignInThrottle()
 
 
 def _sign_in(lang: str) -> None:
     name = str(st.session_state.get("sign_in_name", "")).strip()
     password = str(st.session_state.get("sign_in_password", ""))
-    locked_until = float(st.session_state.get(_LOCKED_UNTIL, 0.0))
-    if time.monotonic() < locked_until:
-        st.session_state[_MESSAGE] = t("auth.locked", lang, seconds=int(LOCKOUT_S))
+    address = st.context.ip_address  # None for a browser on the server itself
+    throttle = sign_in_throttle()
+    wait_s = throttle.seconds_locked(name, address)
+    if wait_s > 0:
+        # Refused before the password is checked, and in the same words for every name, so
+        # the lockout neither lets guessing go on nor tells whether the account exists.
+        st.session_state[_MESSAGE] = locked_message(wait_s, lang)
         return
     account = verify(accounts_path(), name, password) if name and password else None
     if account is None:
-        failures = int(st.session_state.get(_FAILURES, 0)) + 1
-        st.session_state[_FAILURES] = failures
-        if failures >= MAX_FAILURES:
-            # Per browser session: slows guessing without letting anyone lock others out.
-            st.session_state[_LOCKED_UNTIL] = time.monotonic() + LOCKOUT_S
-            st.session_state[_FAILURES] = 0
-        st.session_state[_MESSAGE] = t("auth.failed", lang)
+        throttle.failed(name, address)
+        wait_s = throttle.seconds_locked(name, address)
+        st.session_state[_MESSAGE] = (
+            locked_message(wait_s, lang) if wait_s > 0 else t("auth.failed", lang)
+        )
         return
+    throttle.succeeded(name, address)
     st.session_state[SIGNED_IN] = account.name
-    st.session_state[_FAILURES] = 0
     st.session_state.pop(_MESSAGE, None)
+
+
+def locked_message(wait_s: float, lang: str, now: dt.datetime | None = None) -> str:
+    """When to try again, as a Beijing clock time and in minutes."""
+    now = now or dt.datetime.now(SHANGHAI)
+    until = (now + dt.timedelta(seconds=math.ceil(wait_s))).astimezone(SHANGHAI)
+    return t(
+        "auth.locked",
+        lang,
+        time=until.strftime("%H:%M:%S"),
+        minutes=max(1, math.ceil(wait_s / 60)),
+    )
 
 
 def _sign_out() -> None:
     st.session_state.pop(SIGNED_IN, None)
+    st.session_state.pop(_MESSAGE, None)
 
 
 def role_label(role: Role, lang: str) -> str:

@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from landmap.access import Audience, project_frames
 from landmap.config import Settings
 from landmap.dataset import Dataset, load_dataset
 from landmap.deadlines import parse_milestones, today_shanghai, with_deadline_columns
@@ -38,27 +39,65 @@ def _view_frames(
     return with_deadline_columns(dataset.frames, milestones, dt.date.fromisoformat(today))
 
 
-def view_frames(settings: Settings, dataset: Dataset) -> dict[str, gpd.GeoDataFrame]:
-    """The layers with each feature's deadline state as of today (Asia/Shanghai): what the
-    filters, the map and the dashboard work on. Recomputed when the data or the day changes."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _public_frames(data_path: str, boundary_path: str, version: str) -> dict[str, gpd.GeoDataFrame]:
+    # Built from the loaded layers, never from the staff frames: no deadline columns either.
+    return project_frames(_dataset(data_path, boundary_path, version).frames, Audience.PUBLIC)
+
+
+def view_frames(
+    settings: Settings, dataset: Dataset, audience: Audience
+) -> dict[str, gpd.GeoDataFrame]:
+    """The layers as ``audience`` may see them: what the filters, the map, the panels and the
+    downloads work on.
+
+    Staff frames carry every field and each feature's deadline state as of today (Asia/
+    Shanghai), recomputed when the data or the day changes. Public frames carry only the
+    registry's public fields (``access.project_frames``).
+    """
+    if not audience.is_staff:
+        return _public_frames(str(settings.data_path), str(settings.boundary_path), dataset.version)
     return _view_frames(
         str(settings.data_path), str(settings.boundary_path), dataset.version, _today()
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+def find_feature(
+    frames: dict[str, gpd.GeoDataFrame], feature_id: str | None
+) -> tuple[str, pd.Series] | None:
+    """The layer id and row of ``feature_id`` in ``frames`` (an audience's view), or None."""
+    if not feature_id:
+        return None
+    for layer_id, frame in frames.items():
+        if feature_id in frame.index:
+            return layer_id, frame.loc[feature_id]
+    return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _layer_strings(
-    data_path: str, boundary_path: str, version: str, today: str, layer_id: str
+    data_path: str, boundary_path: str, version: str, today: str, layer_id: str, audience: str
 ) -> pd.Series:
-    return feature_strings(_view_frames(data_path, boundary_path, version, today)[layer_id])
+    if audience == Audience.PUBLIC:
+        frames = _public_frames(data_path, boundary_path, version)
+    else:
+        frames = _view_frames(data_path, boundary_path, version, today)
+    return feature_strings(frames[layer_id])
 
 
-def layer_strings(settings: Settings, dataset: Dataset) -> dict[str, pd.Series]:
-    """Per layer, each feature's GeoJSON text: serialised once per data version and day."""
+def layer_strings(settings: Settings, dataset: Dataset, audience: Audience) -> dict[str, pd.Series]:
+    """Per layer, each feature's map text for ``audience``: serialised once per data
+    version and day. The public payload is built from public frames, so it has no deadline
+    state and nothing internal."""
     today = _today()
     return {
         layer_id: _layer_strings(
-            str(settings.data_path), str(settings.boundary_path), dataset.version, today, layer_id
+            str(settings.data_path),
+            str(settings.boundary_path),
+            dataset.version,
+            today,
+            layer_id,
+            audience.value,
         )
         for layer_id in dataset.frames
     }

@@ -16,7 +16,7 @@ import streamlit as st
 
 from landmap.config import Settings
 from landmap.dataset import Dataset
-from landmap.escaping import md_escape
+from landmap.escaping import md_escape, md_text
 from landmap.i18n import t
 from landmap.ingest.limits import Limits
 from landmap.ingest.plan import (
@@ -110,7 +110,7 @@ def _render_import(settings: Settings, dataset: Dataset, lang: str) -> None:
         return
     crs, crs_error = _parse_epsg(crs_text)
     if crs_error:
-        st.error(t("data.crs_invalid", lang, value=crs_text))
+        st.error(md_text(t("data.crs_invalid", lang, value=crs_text)))
         return
     data = upload.getvalue()
     options = ImportOptions(
@@ -155,7 +155,7 @@ def _check(
         try:
             plan = prepare_import(data, filename, options, store, district, Limits())
         except ImportRejected as exc:
-            st.error(exc.problem.text(lang))
+            st.error(md_text(exc.problem.text(lang)))
             return
     st.session_state[_PLAN] = _Checked(plan, digest, options)
 
@@ -164,9 +164,9 @@ def _render_report(settings: Settings, plan: ImportPlan, lang: str) -> None:
     st.subheader(t("data.report", lang))
     for line in plan.summary_lines(lang)[:-1]:
         if line.startswith(("[ERROR]", "[错误]")):
-            st.error(line, icon=":material/error:")
+            st.error(md_text(line), icon=":material/error:")
         elif line.startswith(("[WARNING]", "[提示]")):
-            st.warning(line, icon=":material/warning:")
+            st.warning(md_text(line), icon=":material/warning:")
         else:
             st.markdown("- " + md_escape(line))
     _render_crs_choice(plan, lang)

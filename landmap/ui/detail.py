@@ -4,35 +4,33 @@ from __future__ import annotations
 
 import math
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from landmap.dataset import Dataset
+from landmap.access import Audience
 from landmap.escaping import html_text, md_escape
+from landmap.facts import feature_facts
 from landmap.i18n import t
-from landmap.layers import (
-    COMMON_FIELDS,
-    UNKNOWN_STATUS_STYLE,
-    FieldKind,
-    GeometryKind,
-    LayerSpec,
-    subdistrict_label,
-)
+from landmap.layers import LAYER_BY_ID, UNKNOWN_STATUS_STYLE, GeometryKind, LayerSpec
 from landmap.ui import state
+from landmap.ui.data import find_feature
 
 
 def render_detail(
-    dataset: Dataset, feature_id: str | None, lang: str
+    frames: dict[str, gpd.GeoDataFrame], feature_id: str | None, audience: Audience, lang: str
 ) -> tuple[LayerSpec, pd.Series] | None:
-    """The selected feature's facts; returns its layer and row (None if nothing is shown)."""
+    """The selected feature's facts as ``audience`` may see them; returns its layer and row
+    (None if nothing is shown). ``frames`` are that audience's frames (``view_frames``)."""
     if not feature_id:
         st.info(t("detail.none_selected", lang))
         return None
-    found = dataset.feature(feature_id)
+    found = find_feature(frames, feature_id)
     if found is None:
         st.warning(t("detail.not_found", lang, id=md_escape(feature_id)))
         return None
-    spec, row = found
+    layer_id, row = found
+    spec = LAYER_BY_ID[layer_id]
     title_col, button_col = st.columns([5, 1], vertical_alignment="center")
     title_col.markdown(f"#### {md_escape(row['name'] or feature_id)}")
     button_col.button(
@@ -61,15 +59,12 @@ def render_detail(
     if row.get("geometry") is None:
         st.warning(t("detail.no_geometry", lang))
 
-    _facts_table(t("detail.basic", lang), _basic_rows(spec, row, lang))
-    dates = [(f.label.get(lang), f.display(row.get(f.key), lang)) for f in spec.date_fields]
-    _facts_table(t("detail.dates", lang), dates)
-    own = [
-        (f.label.get(lang), f.display(row.get(f.key), lang))
-        for f in spec.fields
-        if f.kind is not FieldKind.DATE
-    ]
-    _facts_table(t("detail.layer_fields", lang, layer=spec.short_name.get(lang)), own)
+    facts = feature_facts(spec, row, audience, lang)
+    _facts_table(t("detail.basic", lang), facts.basic)
+    _facts_table(t("detail.dates", lang), facts.dates)
+    _facts_table(
+        t("detail.layer_fields", lang, layer=spec.short_name.get(lang)), facts.layer_fields
+    )
     return spec, row
 
 
@@ -81,19 +76,6 @@ def measures(spec: LayerSpec, row: pd.Series, lang: str) -> list[tuple[str, str]
         (t("col.area_mu", lang), _number(row.get("area_mu"), 2)),
         (t("col.area_m2", lang), _number(row.get("area_m2"), 0)),
     ]
-
-
-def _basic_rows(spec: LayerSpec, row: pd.Series, lang: str) -> list[tuple[str, str]]:
-    rows = [
-        (t("col.id", lang), str(row["id"])),
-        (t("col.layer", lang), spec.name.get(lang)),
-    ]
-    for fspec in COMMON_FIELDS:
-        value = row.get(fspec.key)
-        if fspec.key == "subdistrict" and isinstance(value, str):
-            value = subdistrict_label(value, lang)
-        rows.append((fspec.label.get(lang), fspec.display(value, lang)))
-    return rows
 
 
 def _headline_html(status_label: str, color: str, figures: list[tuple[str, str]]) -> str:

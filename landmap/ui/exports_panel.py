@@ -12,9 +12,11 @@ from functools import partial
 import geopandas as gpd
 import streamlit as st
 
+from landmap.access import Audience
 from landmap.config import Settings
 from landmap.dataset import Dataset
 from landmap.deadlines import today_shanghai
+from landmap.escaping import md_escape
 from landmap.export import ExportFormat, export_features
 from landmap.i18n import t
 from landmap.ledger import ledger_workbook
@@ -33,8 +35,11 @@ def render_exports(
     lang: str,
     colour: str,
     selected_id: str | None,
+    audience: Audience,
 ) -> None:
-    st.caption(t("export.intro", lang, filter=filter_text))
+    """The downloads of ``shown`` (``audience``'s frames) for ``audience``: public readers
+    get the public form of every file and no 台账 (it carries versions and internal fields)."""
+    st.caption(t("export.intro", lang, filter=md_escape(filter_text)))
     stamp = today_shanghai().strftime("%Y%m%d")
     stem = f"{t('export.stem', lang)}_{stamp}"
     frames = dict(shown)
@@ -44,7 +49,7 @@ def render_exports(
     for i, fmt in enumerate(ExportFormat):
         columns[i % 3].download_button(
             t(f"export.fmt_{fmt.value}", lang),
-            data=partial(_export, frames, fmt, lang, filter_text, stem),
+            data=partial(_export, frames, fmt, lang, filter_text, stem, audience),
             file_name=f"{stem}{fmt.extension}",
             mime=fmt.mime_type,
             on_click="ignore",
@@ -53,18 +58,19 @@ def render_exports(
             width="stretch",
         )
 
-    st.markdown(f"**{t('export.ledger_title', lang)}**")
-    st.caption(t("export.ledger_help", lang))
     store = GpkgStore(settings.ensure_data_file())
-    st.download_button(
-        t("export.ledger", lang),
-        data=partial(_ledger, store, frames, lang, filter_text),
-        file_name=f"{t('export.ledger_stem', lang)}_{stamp}.xlsx",
-        mime=_XLSX,
-        on_click="ignore",
-        key="export_ledger",
-        icon=":material/table_view:",
-    )
+    if audience.is_staff:
+        st.markdown(f"**{t('export.ledger_title', lang)}**")
+        st.caption(t("export.ledger_help", lang))
+        st.download_button(
+            t("export.ledger", lang),
+            data=partial(_ledger, store, frames, lang, filter_text),
+            file_name=f"{t('export.ledger_stem', lang)}_{stamp}.xlsx",
+            mime=_XLSX,
+            on_click="ignore",
+            key="export_ledger",
+            icon=":material/table_view:",
+        )
 
     st.markdown(f"**{t('export.picture_title', lang)}**")
     extent = "all"
@@ -90,7 +96,7 @@ def render_exports(
         filter_text=filter_text,
         source_name=store.source_name,
         is_sample=settings.is_sample_data,
-        colour=colour,
+        colour=colour if audience.is_staff else "status",
         boundary=dataset.boundary,
         bounds=bounds,
     )
@@ -114,8 +120,11 @@ def _export(
     lang: str,
     filter_text: str,
     stem: str,
+    audience: Audience,
 ) -> bytes:
-    return export_features(frames, fmt, lang=lang, filter_text=filter_text, file_stem=stem).data
+    return export_features(
+        frames, fmt, lang=lang, filter_text=filter_text, audience=audience, file_stem=stem
+    ).data
 
 
 def _ledger(

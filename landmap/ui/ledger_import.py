@@ -14,7 +14,7 @@ import streamlit as st
 
 from landmap.config import Settings
 from landmap.dataset import Dataset
-from landmap.escaping import md_escape
+from landmap.escaping import md_escape, md_text
 from landmap.i18n import t
 from landmap.ingest.problems import ImportRejected
 from landmap.layers import LAYERS
@@ -55,7 +55,7 @@ def render_ledger_import(settings: Settings, dataset: Dataset, lang: str) -> Non
         try:
             diff = read_ledger(data, dataset.frames, versions)
         except ImportRejected as exc:
-            st.error(exc.problem.text(lang))
+            st.error(md_text(exc.problem.text(lang)))
             return
         checked = _CheckedLedger(digest, version, diff, upload.name)
         st.session_state[_LEDGER] = checked
@@ -79,9 +79,9 @@ def render_ledger_import(settings: Settings, dataset: Dataset, lang: str) -> Non
             width="stretch",
         )
     for problem in diff.errors:
-        st.error(problem.text(lang), icon=":material/error:")
+        st.error(md_text(problem.text(lang)), icon=":material/error:")
     for problem in diff.warnings:
-        st.warning(problem.text(lang), icon=":material/warning:")
+        st.warning(md_text(problem.text(lang)), icon=":material/warning:")
     if not diff.edits:
         st.info(t("data.ledger_nothing", lang))
         return

@@ -9,6 +9,7 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from landmap.access import Audience
 from landmap.basemaps import basemap_group
 from landmap.config import Settings
 from landmap.dataset import Dataset
@@ -31,13 +32,16 @@ def render_map(
     shown: Mapping[str, gpd.GeoDataFrame],
     lang: str,
     basemap: str,
+    audience: Audience,
     colour: str = "status",
 ) -> int:
-    """Draw the map (coloured by status or by deadline); returns how many features it draws."""
+    """Draw the map (coloured by status or by deadline); returns how many features it draws.
+
+    The payload comes from ``audience``'s frames: the public one has no deadline state."""
     selected = state.selected_id()
     found = dataset.feature(selected) if selected else None
     layers = build_feature_groups(
-        data.layer_strings(settings, dataset),
+        data.layer_strings(settings, dataset, audience),
         {layer_id: frame.index for layer_id, frame in shown.items()},
         lang,
         codes_by_layer={lid: tuple(f["status"].unique()) for lid, f in dataset.frames.items()},

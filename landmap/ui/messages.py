@@ -9,6 +9,8 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from landmap.escaping import md_text
+
 _SHOW = {"ok": st.success, "conflict": st.warning, "error": st.error}
 
 
@@ -21,7 +23,8 @@ def show_flash(key: str) -> None:
     message = st.session_state.pop(key, None)
     if message:
         kind, text = message
-        _SHOW.get(kind, st.error)(text)
+        # Saved values, names and problems can come from data: shown as text.
+        _SHOW.get(kind, st.error)(md_text(text))
 
 
 def file_picker(label: str, types: list[str], key: str) -> UploadedFile | None:

@@ -24,7 +24,7 @@ from landmap.edits import (
     milestone_field,
     split_text,
 )
-from landmap.escaping import md_escape
+from landmap.escaping import md_escape, md_text
 from landmap.history import TimelineEntry, restore_changes, timeline
 from landmap.i18n import t
 from landmap.layers import FieldKind, FieldSpec, LayerSpec
@@ -207,13 +207,13 @@ def _save(
     try:
         changes = changed_fields(spec, current, wanted)
     except ValueError as exc:
-        st.error(split_text(exc, lang))
+        st.error(md_text(split_text(exc, lang)))
         return
     edit = FeatureEdit(spec.id, feature_id, version, changes)
     problems = check_edit(spec, edit, current, note)
     if problems:
         for problem in problems:
-            st.error(problem.text(lang))
+            st.error(md_text(problem.text(lang)))
         return
     _apply(settings, spec, edit, account.name, note.strip(), "app", lang)
 
@@ -235,10 +235,10 @@ def _apply(
         _forget_base(spec.id, edit.feature_id)
         st.rerun()
     except FeatureNotFound:
-        st.error(t("progress.not_found", lang, id=edit.feature_id))
+        st.error(md_text(t("progress.not_found", lang, id=edit.feature_id)))
         return
     except StoreError as exc:
-        st.error(t("progress.store_error", lang, detail=exc.detail))
+        st.error(md_text(t("progress.store_error", lang, detail=exc.detail)))
         return
     rows = describe_changes(spec, edit.changes, lang)
     summary = "；".join(f"{label}：{old} → {new}" for label, old, new in rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from landmap.access import Audience
 from landmap.basemaps import BASEMAPS, TIANDITU_KEY_REQUIRED
 from landmap.config import Settings
 from landmap.deadlines import DeadlineState
@@ -12,29 +13,36 @@ from landmap.layers import LAYERS, SUBDISTRICTS, subdistrict_label
 from landmap.ui import state
 
 
-def render_sidebar(settings: Settings, can_edit: bool) -> str:
-    """Draw the filters into the sidebar; returns the basemap actually usable."""
-    sb = st.sidebar
-    sb.radio(
+def render_language() -> str:
+    """The language switch, first in the sidebar; returns the language of this run."""
+    st.sidebar.radio(
         "语言 / Language",
         LANGUAGES,
         key=state.LANG,
         format_func=lambda code: {"zh": "中文", "en": "English"}[code],
         horizontal=True,
     )
+    return state.lang()
+
+
+def render_sidebar(settings: Settings, audience: Audience, can_edit: bool) -> str:
+    """Draw the page switch and the filters; returns the basemap actually usable.
+
+    Deadlines (the filter, the colouring, the dashboard) are internal: public readers get
+    neither the widgets nor their effect (``state.restrict_to``).
+    """
+    sb = st.sidebar
     lang = state.lang()
-    state.apply_requested_view()
-    views = ["map", "dashboard", *(["data"] if can_edit else [])]
-    if state.view() not in views:
-        st.session_state[state.VIEW] = "map"  # e.g. a data-page link opened without signing in
-    sb.segmented_control(
-        t("nav.title", lang),
-        views,
-        key=state.VIEW,
-        format_func=lambda v: t(f"nav.{v}", lang),
-        required=True,
-        label_visibility="collapsed",
-    )
+    views = state.views_for(audience, can_edit)
+    if len(views) > 1:  # a public reader has the map only: no switch to show
+        sb.segmented_control(
+            t("nav.title", lang),
+            views,
+            key=state.VIEW,
+            format_func=lambda v: t(f"nav.{v}", lang),
+            required=True,
+            label_visibility="collapsed",
+        )
 
     sb.subheader(t("filters.layers", lang))
     for spec in LAYERS:
@@ -63,13 +71,14 @@ def render_sidebar(settings: Settings, can_edit: bool) -> str:
         format_func=lambda name: subdistrict_label(name, lang),
         placeholder=t("filters.all_subdistricts", lang),
     )
-    sb.multiselect(
-        t("filters.deadline", lang),
-        [DeadlineState.OVERDUE.value, DeadlineState.DUE_SOON.value],
-        key=state.DEADLINES,
-        format_func=lambda d: DeadlineState(d).label.get(lang),
-        placeholder=t("filters.all_deadlines", lang),
-    )
+    if audience.is_staff:
+        sb.multiselect(
+            t("filters.deadline", lang),
+            [DeadlineState.OVERDUE.value, DeadlineState.DUE_SOON.value],
+            key=state.DEADLINES,
+            format_func=lambda d: DeadlineState(d).label.get(lang),
+            placeholder=t("filters.all_deadlines", lang),
+        )
     sb.text_input(
         t("filters.search", lang),
         key=state.SEARCH,
@@ -77,13 +86,14 @@ def render_sidebar(settings: Settings, can_edit: bool) -> str:
     )
     sb.button(t("filters.reset", lang), on_click=_reset_filters)
 
-    sb.radio(
-        t("filters.colour", lang),
-        ["status", "deadline"],
-        key=state.COLOUR,
-        format_func=lambda c: t(f"filters.colour_{c}", lang),
-        horizontal=True,
-    )
+    if audience.is_staff:
+        sb.radio(
+            t("filters.colour", lang),
+            ["status", "deadline"],
+            key=state.COLOUR,
+            format_func=lambda c: t(f"filters.colour_{c}", lang),
+            horizontal=True,
+        )
 
     sb.subheader(t("basemap.title", lang))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from landmap.access import Audience
 from landmap.i18n import DEFAULT_LANGUAGE, normalise_language
 from landmap.layers import LAYERS, LayerSpec
 from landmap.query import FeatureFilter
@@ -104,6 +105,26 @@ def apply_requested_view() -> None:
         st.session_state[VIEW] = name
         for key in forget:
             st.session_state.pop(key, None)
+
+
+def views_for(audience: Audience, can_edit: bool) -> list[str]:
+    """The pages this reader may open: the map for all, the dashboard for staff, the data
+    page for editors."""
+    return ["map", *(["dashboard"] if audience.is_staff else []), *(["data"] if can_edit else [])]
+
+
+def restrict_to(audience: Audience, can_edit: bool) -> None:
+    """Drop what this reader may not have from the session, before anything is drawn.
+
+    A shared link (``view=dashboard``, ``colour=deadline``, ``deadline=overdue``) opened by a
+    public reader, or a staff session signed out or demoted, falls back to the public page:
+    the server decides, whatever the URL or the session held.
+    """
+    if view() not in views_for(audience, can_edit):
+        st.session_state[VIEW] = "map"
+    if not audience.is_staff:
+        st.session_state[COLOUR] = "status"
+        st.session_state[DEADLINES] = []
 
 
 def view() -> str:

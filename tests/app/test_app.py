@@ -129,7 +129,7 @@ def test_tianditu_without_key_explains_why(make_app):
 
 
 def test_missing_data_file_is_explained_and_the_page_still_works(make_app, tmp_path):
-    at = make_app(data_path=tmp_path / "gone.gpkg")
+    at = make_app(data_path=tmp_path / "gone.gpkg", staff=True)
     assert not at.exception
     assert at.error and "gone.gpkg" in plain(all_text(at))
     assert shown_count(at) == 0
@@ -158,7 +158,7 @@ def test_bad_features_are_listed_and_everything_else_shown(make_app, tmp_path):
         ],
     )
     del tables["shantytown"]
-    at = make_app(data_path=write_gpkg(tmp_path / "bad.gpkg", tables))
+    at = make_app(data_path=write_gpkg(tmp_path / "bad.gpkg", tables), staff=True)
     assert not at.exception
     notice = "\n".join(m.value for m in at.markdown)
     assert "ODD" in notice and "NOSHAPE" in notice and "shantytown" in notice

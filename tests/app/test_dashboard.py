@@ -10,7 +10,7 @@ def metric(at, label):
 
 
 def test_dashboard_shows_late_work_and_follows_the_filter(make_app):
-    at = make_app(query={"view": "dashboard"})
+    at = make_app(query={"view": "dashboard"}, staff=True)
     assert not at.exception
     assert at.header[0].value == "进度看板"
     assert today_shanghai().isoformat() in at.caption[1].value or any(
@@ -30,14 +30,14 @@ def test_dashboard_shows_late_work_and_follows_the_filter(make_app):
 
 
 def test_the_deadline_filter_keeps_only_overdue_features(make_app):
-    at = make_app(query={"view": "dashboard", "deadline": "overdue"})
+    at = make_app(query={"view": "dashboard", "deadline": "overdue"}, staff=True)
     assert not at.exception
     overdue = int(metric(at, "已逾期"))
     assert int(metric(at, "要素数")) == overdue > 0
 
 
 def test_dashboard_in_english(make_app):
-    at = make_app(query={"view": "dashboard", "lang": "en"})
+    at = make_app(query={"view": "dashboard", "lang": "en"}, staff=True)
     assert not at.exception
     assert at.header[0].value == "Progress"
     assert any(s.value == "Overdue and due soon" for s in at.subheader)
