@@ -66,6 +66,18 @@ def filter_features(
     return result
 
 
+def find_feature(
+    frames: dict[str, gpd.GeoDataFrame], feature_id: str | None
+) -> tuple[str, pd.Series] | None:
+    """The layer id and row of ``feature_id`` in ``frames`` (an audience's view), or None."""
+    if not feature_id:
+        return None
+    for layer_id, frame in frames.items():
+        if feature_id in frame.index:
+            return layer_id, frame.loc[feature_id]
+    return None
+
+
 def count_features(frames: Mapping[str, gpd.GeoDataFrame]) -> int:
     return sum(len(f) for f in frames.values())
 

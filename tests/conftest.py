@@ -139,3 +139,38 @@ def write_gpkg(path: Path, tables: dict[str, gpd.GeoDataFrame]) -> Path:
 @pytest.fixture
 def tiny_gpkg(tmp_path: Path) -> Path:
     return write_gpkg(tmp_path / "tiny.gpkg", tiny_tables())
+
+
+# Internal values no label or other field could contain by chance: a public output that holds
+# any of them has leaked (tests/app/test_audiences.py, tests/browser/test_audiences_in_browser.py).
+INTERNAL_PLOT = "XQ-XZ-003"
+INTERNAL_VALUES = {
+    "contact": "联系人秘密QZX1",
+    "remarks": "备注秘密QZX2",
+    "constraints": "权属争议秘密QZX3",
+    "idle_since": "1987-06-05",
+}
+# A recorded change to that plot: its author and note are staff-only too.
+INTERNAL_EDITOR = "编辑员QZX5"
+INTERNAL_NOTE = "督办说明秘密QZX6"
+
+
+def seed_internal_values(path: Path, feature_id: str = INTERNAL_PLOT) -> list[str]:
+    """Give one idle plot of the sample copy at ``path`` distinctive internal values and a
+    recorded status change (reserved → ready); returns every value a public reader must not
+    get."""
+    import pyogrio
+
+    from landmap.edits import FeatureEdit, FieldChange
+    from landmap.store import GpkgStore
+
+    frame = pyogrio.read_dataframe(path, layer="idle_land")
+    row = frame["id"] == feature_id
+    assert row.sum() == 1
+    for key, value in INTERNAL_VALUES.items():
+        frame[key] = frame[key].astype(object)
+        frame.loc[row, key] = value
+    pyogrio.write_dataframe(frame, path, layer="idle_land", driver="GPKG")
+    edit = FeatureEdit("idle_land", feature_id, 0, (FieldChange("status", "reserved", "ready"),))
+    GpkgStore(path).apply_edits([edit], user=INTERNAL_EDITOR, note=INTERNAL_NOTE, source="app")
+    return [*INTERNAL_VALUES.values(), INTERNAL_EDITOR, INTERNAL_NOTE]

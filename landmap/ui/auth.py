@@ -84,10 +84,13 @@ def render_sign_in(account: Account | None, audience: Audience, lang: str) -> No
             st.logout()
         return
     if account is not None:
-        left, right = sb.columns([3, 2], vertical_alignment="center")
-        left.caption(_signed_in_text(account.name, account, lang))
-        right.button(
-            t("auth.sign_out", lang), key="sign_out", on_click=_sign_out, icon=":material/logout:"
+        sb.caption(_signed_in_text(account.name, account, lang))
+        sb.button(
+            t("auth.sign_out", lang),
+            key="sign_out",
+            on_click=_sign_out,
+            icon=":material/logout:",
+            type="tertiary",
         )
         return
     if audience.is_staff:

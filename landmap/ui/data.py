@@ -62,18 +62,6 @@ def view_frames(
     )
 
 
-def find_feature(
-    frames: dict[str, gpd.GeoDataFrame], feature_id: str | None
-) -> tuple[str, pd.Series] | None:
-    """The layer id and row of ``feature_id`` in ``frames`` (an audience's view), or None."""
-    if not feature_id:
-        return None
-    for layer_id, frame in frames.items():
-        if feature_id in frame.index:
-            return layer_id, frame.loc[feature_id]
-    return None
-
-
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _layer_strings(
     data_path: str, boundary_path: str, version: str, today: str, layer_id: str, audience: str

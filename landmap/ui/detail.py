@@ -13,8 +13,8 @@ from landmap.escaping import html_text, md_escape
 from landmap.facts import feature_facts
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, UNKNOWN_STATUS_STYLE, GeometryKind, LayerSpec
+from landmap.query import find_feature
 from landmap.ui import state
-from landmap.ui.data import find_feature
 
 
 def render_detail(

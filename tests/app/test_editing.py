@@ -55,7 +55,7 @@ def test_a_visitor_and_a_viewer_see_no_edit_controls(make_app, data_copy):
     sign_in(at, "li")
     assert any("已登录：li" in c.value for c in at.caption)
     assert "更新进度" not in expander_labels(at)
-    assert "data" not in repr(at.get("button_group")[0].proto.options)
+    assert "数据管理" not in repr(at.get("button_group")[0].proto.options)
 
 
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(make_app, data_copy):

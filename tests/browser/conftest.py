@@ -36,11 +36,15 @@ def free_port() -> int:
 
 
 class AppServer:
-    def __init__(self, data_path: Path | None, log_path: Path) -> None:
+    def __init__(self, data_path: Path | None, log_path: Path, internal_view: bool = False) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
         env.pop("TIANDITU_KEY", None)
+        # Visitors get the public view unless the deployment says otherwise (README, Security).
+        env.pop("LANDMAP_INTERNAL_WITHOUT_SIGN_IN", None)
+        if internal_view:
+            env["LANDMAP_INTERNAL_WITHOUT_SIGN_IN"] = "1"
         if data_path is not None:
             env["LANDMAP_DATA"] = str(data_path)
         else:
@@ -102,8 +106,10 @@ def browser():
         chromium.close()
 
 
-def start_server(tmp_path_factory, data_path: Path | None) -> Iterator[AppServer]:
-    server = AppServer(data_path, tmp_path_factory.mktemp("logs") / "streamlit.log")
+def start_server(
+    tmp_path_factory, data_path: Path | None, internal_view: bool = False
+) -> Iterator[AppServer]:
+    server = AppServer(data_path, tmp_path_factory.mktemp("logs") / "streamlit.log", internal_view)
     try:
         server.wait_ready()
         yield server
