@@ -41,6 +41,7 @@ class FieldKind(StrEnum):
     MONEY_WAN = "money_wan"  # 万元 (10 000 CNY)
     PERCENT = "percent"  # 0–100
     CHOICE = "choice"  # a code with labels in ``choices``
+    CHOICES = "choices"  # several codes of ``choices``, stored comma-separated ("road,power")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,12 @@ class FieldSpec:
             return "—"
         if self.kind is FieldKind.CHOICE and self.choices and str(value) in self.choices:
             return self.choices[str(value)].get(lang)
+        if self.kind is FieldKind.CHOICES and self.choices:
+            codes = split_codes(value)
+            if not codes:
+                return "—"
+            labels = [self.choices[c].get(lang) if c in self.choices else c for c in codes]
+            return ("、" if lang != "en" else ", ").join(labels)
         if self.kind is FieldKind.MONEY_WAN:
             return f"{float(value):,.0f} {'万元' if lang != 'en' else '×10k CNY'}"
         if self.kind is FieldKind.PERCENT:
@@ -100,6 +107,12 @@ class LayerSpec:
     statuses: tuple[StatusSpec, ...]
     # The layer's own fields, shown in the detail panel after the common ones.
     fields: tuple[FieldSpec, ...] = field(default=())
+    # Investor mode (docs/product.md): the statuses at which a plot of this layer is offered
+    # to investors and shown in the public view; empty for layers that are not offered.
+    offered_statuses: tuple[str, ...] = ()
+    # A layer not offered itself but shown to investors as the context that sells the plots
+    # (road projects serving them, renovated compounds nearby), with public fields only.
+    investor_context: bool = False
 
     @property
     def status_codes(self) -> tuple[str, ...]:
@@ -250,6 +263,72 @@ _HANDOVER_DATE = FieldSpec(
 _CONSTRAINTS = FieldSpec("constraints", Label("制约因素", "Constraints"), public=False)
 _PLANNED_USE = FieldSpec("planned_use_text", Label("规划用途", "Planned use"))
 
+# Planned land uses, coded after the national land-use classification the notices quote.
+PLANNED_USES = {
+    "industrial_m1": Label("一类工业用地（M1）", "Class-1 industrial (M1)"),
+    "industrial_m2": Label("二类工业用地（M2）", "Class-2 industrial (M2)"),
+    "logistics_w1": Label("物流仓储用地（W1）", "Logistics & warehousing (W1)"),
+    "residential_r2": Label("城镇住宅用地（R2）", "Urban residential (R2)"),
+    "commercial_b1": Label("商业用地（B1）", "Commercial (B1)"),
+    "mixed_rb": Label("商住混合用地（RB）", "Mixed commercial & residential (RB)"),
+    "tourism_wellness": Label("文旅康养用地", "Tourism & wellness"),
+    "park_g1": Label("公园绿地（G1）", "Park & green space (G1)"),
+    "parking_s42": Label("社会停车场用地（S42）", "Public parking (S42)"),
+}
+# 七通一平: seven utilities connected and the site levelled (五通一平: the first five).
+UTILITIES = {
+    "road": Label("通路", "Road access"),
+    "water": Label("通给水", "Water supply"),
+    "drainage": Label("通排水", "Drainage"),
+    "power": Label("通电", "Power"),
+    "telecom": Label("通讯", "Telecoms"),
+    "gas": Label("通燃气", "Gas"),
+    "heat": Label("通热力", "Heating"),
+    "levelled": Label("场地平整", "Site levelled"),
+}
+_FAR_MAX = FieldSpec("far_max", Label("容积率上限", "Max. floor-area ratio"), FieldKind.FLOAT)
+_TARGET_INDUSTRY = FieldSpec("target_industry", Label("招商方向", "Target industry"))
+_START_PRICE = FieldSpec("start_price_wan", Label("起始价", "Starting price"), FieldKind.MONEY_WAN)
+# What a land notice (出让公告) gives and investors compare; blank where not yet known.
+_SELLING_FIELDS = (
+    FieldSpec("name_en", Label("英文名称", "Name in English")),
+    FieldSpec("planned_use", Label("用地性质", "Land use"), FieldKind.CHOICE, PLANNED_USES),
+    FieldSpec(
+        "land_use_term_years", Label("出让年限（年）", "Land-use term (years)"), FieldKind.INT
+    ),
+    FieldSpec("far_min", Label("容积率下限", "Min. floor-area ratio"), FieldKind.FLOAT),
+    FieldSpec(
+        "building_density_max_pct",
+        Label("建筑密度上限", "Max. building density"),
+        FieldKind.PERCENT,
+    ),
+    FieldSpec("green_ratio_min_pct", Label("绿地率下限", "Min. green ratio"), FieldKind.PERCENT),
+    FieldSpec("height_limit_m", Label("建筑限高（m）", "Height limit (m)"), FieldKind.FLOAT),
+    FieldSpec("deposit_wan", Label("竞买保证金", "Bid deposit"), FieldKind.MONEY_WAN),
+    FieldSpec(
+        "utilities_ready",
+        Label("已通（七通一平）", "Utilities in place"),
+        FieldKind.CHOICES,
+        UTILITIES,
+    ),
+    FieldSpec(
+        "utilities_planned",
+        Label("在建/计划接通", "Utilities coming"),
+        FieldKind.CHOICES,
+        UTILITIES,
+    ),
+    FieldSpec(
+        "investment_intensity_wan_per_mu",
+        Label("投资强度（万元/亩）", "Investment intensity (10k CNY per mu)"),
+        FieldKind.FLOAT,
+    ),
+    FieldSpec(
+        "tax_per_mu_wan",
+        Label("亩均税收（万元/亩·年）", "Tax per mu (10k CNY per mu per year)"),
+        FieldKind.FLOAT,
+    ),
+)
+
 
 IDLE_LAND = LayerSpec(
     id="idle_land",
@@ -275,16 +354,18 @@ IDLE_LAND = LayerSpec(
         FieldSpec("owner_name", Label("权属单位", "Holder")),
         FieldSpec("current_use", Label("现状用途", "Current use")),
         _PLANNED_USE,
-        FieldSpec("far_max", Label("容积率上限", "Max. floor-area ratio"), FieldKind.FLOAT),
+        _FAR_MAX,
         FieldSpec("site_readiness", Label("基础设施条件", "Site readiness")),
-        FieldSpec("target_industry", Label("招商方向", "Target industry")),
-        FieldSpec("start_price_wan", Label("起始价", "Starting price"), FieldKind.MONEY_WAN),
+        _TARGET_INDUSTRY,
+        _START_PRICE,
+        *_SELLING_FIELDS,
         _CONSTRAINTS,
         FieldSpec("idle_since", Label("闲置起算日", "Idle since"), FieldKind.DATE, public=False),
         _RESERVE_DATE,
         _LISTING_START,
         _HANDOVER_DATE,
     ),
+    offered_statuses=("ready", "promoting", "listed"),
 )
 
 SHANTYTOWN = LayerSpec(
@@ -314,6 +395,10 @@ SHANTYTOWN = LayerSpec(
             tracked=True,
         ),
         _PLANNED_USE,
+        _FAR_MAX,
+        _TARGET_INDUSTRY,
+        _START_PRICE,
+        *_SELLING_FIELDS,
         _CONSTRAINTS,
         FieldSpec("vacated_date", Label("腾空日期", "Vacated on"), FieldKind.DATE, tracked=True),
         FieldSpec(
@@ -323,6 +408,7 @@ SHANTYTOWN = LayerSpec(
         _LISTING_START,
         _HANDOVER_DATE,
     ),
+    offered_statuses=("ready", "listed"),
 )
 
 RENOVATION = LayerSpec(
@@ -360,6 +446,7 @@ RENOVATION = LayerSpec(
         _CONTRACTOR,
         *_SCHEDULE,
     ),
+    investor_context=True,
 )
 
 ROADS = LayerSpec(
@@ -398,6 +485,7 @@ ROADS = LayerSpec(
         FieldSpec("issues", Label("存在问题", "Open issues"), public=False),
         *_SCHEDULE,
     ),
+    investor_context=True,
 )
 
 LAYERS: tuple[LayerSpec, ...] = (IDLE_LAND, SHANTYTOWN, RENOVATION, ROADS)
@@ -412,6 +500,13 @@ SUBDISTRICTS: dict[str, Label] = {
     "玉泉街道": Label("玉泉街道", "Yuquan"),
     "格里坪镇": Label("格里坪镇", "Geliping town"),
 }
+
+
+def split_codes(value: object) -> list[str]:
+    """The codes of a ``CHOICES`` value ("road,power" → ["road", "power"]); blanks dropped."""
+    if value is None or (isinstance(value, float) and value != value):
+        return []
+    return [c.strip() for c in str(value).replace("，", ",").split(",") if c.strip()]
 
 
 def subdistrict_label(name: str, lang: str) -> str:

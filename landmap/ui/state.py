@@ -125,6 +125,10 @@ def restrict_to(audience: Audience, can_edit: bool) -> None:
     if not audience.is_staff:
         st.session_state[COLOUR] = "status"
         st.session_state[DEADLINES] = []
+        meetable = {code for spec in LAYERS for code in audience.statuses(spec)}
+        chosen = set(st.session_state.get(STATUSES, []))
+        if not chosen <= meetable:
+            set_statuses(chosen & meetable)
 
 
 def view() -> str:
