@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh Debian machine, then run the linter and every test.
 #   - Debian packages: chromium (the real browser for the browser tests; Playwright's own browser
-#     download is not used) and fonts-noto-cjk (Chinese text in screenshots).
+#     download is not used), fonts-noto-cjk (Chinese text in screenshots) and poppler-utils
+#     (pdftotext: the tests read the text of the PDFs the app makes).
 #   - Python packages: requirements-test.txt, into .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
