@@ -263,9 +263,7 @@ def test_a_month_counts_in_beijing_time_and_only_for_shown_features(frames):
         ("idle_land", "T-99", "status", "listed", "2026-07-03T09:00:00+08:00"),  # filtered out
     )
     assert months_without_updates(rows, frames, date(2026, 7, 31)) == ["2026-05", "2026-07"]
-    assert months_without_updates(rows, {"roads": frames["roads"]}, date(2026, 7, 1)) == [
-        "2026-07"
-    ]
+    assert months_without_updates(rows, {"roads": frames["roads"]}, date(2026, 7, 1)) == ["2026-07"]
 
 
 def test_an_updated_at_date_from_an_import_counts_as_an_update(frames):
