@@ -249,7 +249,10 @@ def make_brief(
     late = overdue_and_due_soon(frames, milestones, today, lang)
     late = with_contacts(late, frames, updates, lang)
     stale = stale_features(frames, updates, today, weeks, lang)
-    brief = plan_brief(late, stale, today, lang, scope=scope, weeks=weeks, data_note=data_note)
+    shown_weeks = {layer_id: weeks[layer_id] for layer_id in frames if layer_id in weeks}
+    brief = plan_brief(
+        late, stale, today, lang, scope=scope, weeks=shown_weeks, data_note=data_note
+    )
     return render_brief_pdf(brief, now=now)
 
 

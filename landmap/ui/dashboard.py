@@ -210,9 +210,10 @@ def _late_column_widths(lang: str) -> dict[str, st.column_config.Column]:
     (wider screens stretch them), so no column is pushed out of sight and the unit tables
     line up. The layer and the id are left out for room: the name says what it is, and
     picking the row shows it on the map."""
+    english = lang == "en"  # "158 days overdue" is wider than "逾期 158 天"
     widths = {
-        "dash.col_lateness": 88,
-        "col.name": 210,
+        "dash.col_lateness": 116 if english else 88,
+        "col.name": 182 if english else 210,
         "dash.col_due": 86,
         "dash.col_target": 130,
         "dash.col_current": 130,

@@ -86,10 +86,11 @@ def test_the_brief_lists_late_and_stale_work_by_unit_with_contacts(frames):
     text = pdf_text(pdf)
     assert "西区土地与项目督办简报" in text
     assert "截至 2026年11月24日（北京时间）" in text
-    assert "范围：图层：闲置地、道路" in text
+    assert "图层：闲置地、道路" in text and "范围：图层" not in text
     assert "逾期 1 项" in text and "30 天内到期 1 项" in text
     # Stale: T-3 silent since March (8 weeks for idle land), T-4 never updated.
     assert "超期未更新 2 项" in text and "涉及责任单位 4 个" in text
+    assert "闲置地 8 周、道路 4 周" in text and "老旧小区" not in text  # the shown layers' weeks
     lines = text.splitlines()
 
     def line_of(needle: str) -> str:
