@@ -24,7 +24,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import Affine2D, Transform
 
-from landmap.deadlines import DeadlineState, Milestone, overdue_and_due_soon
+from landmap.deadlines import (
+    DEFAULT_DUE_SOON_DAYS,
+    DeadlineState,
+    Milestone,
+    overdue_and_due_soon,
+)
 from landmap.followup import (
     last_updates,
     silence_text,
@@ -122,7 +127,7 @@ class Brief:
     units: tuple[BriefUnit, ...]
     units_not_listed: int = 0
     data_note: str = ""
-    due_soon_days: int = 30
+    due_soon_days: int = DEFAULT_DUE_SOON_DAYS
 
 
 def plan_brief(
@@ -134,87 +139,31 @@ def plan_brief(
     scope: str = "",
     weeks: Mapping[str, int] | None = None,
     data_note: str = "",
-    due_soon_days: int = 30,
+    due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
     max_lines: int = MAX_LINES,
 ) -> Brief:
     """What the page says. ``late`` is ``followup.with_contacts`` of the late list, ``stale``
     is ``followup.stale_features``; ``weeks`` the stale thresholds per layer (for the legend)."""
     units = units_behind(late, stale)
-    late_keys = set(zip(late["layer_id"], late["feature_id"], strict=True))
-    candidates: dict[str, dict[str, list[BriefLine]]] = {
-        u: {"overdue": [], "due_soon": [], "stale": []} for u in units["unit"]
-    }
-    for row in late.itertuples(index=False):
-        layer = LAYER_BY_ID[row.layer_id]
-        kind = "overdue" if row.state == DeadlineState.OVERDUE.value else "due_soon"
-        candidates[_unit_key(row.responsible_unit)][kind].append(
-            BriefLine(
-                kind=kind,
-                situation=row.lateness,
-                name=row.name or row.feature_id,
-                layer=layer.short_name.get(lang),
-                target=t("brief.target", lang, target=row.target_label, due=row.due_date),
-                status=row.status_label,
-                last_update=row.last_update or t("brief.never", lang),
-                contact=row.contact,
-            )
+    candidates = _candidate_lines(late, stale, lang)
+    chosen = _share_room(candidates, list(units["unit"]), max_lines)
+    planned = [
+        BriefUnit(
+            unit=row.unit or t("dash.no_unit", lang),
+            overdue=int(row.overdue),
+            due_soon=int(row.due_soon),
+            stale=int(row.stale),
+            contacts=tuple(row.contacts),
+            lines=tuple(chosen[row.unit]),
+            not_listed=len(candidates.get(row.unit, ())) - len(chosen[row.unit]),
         )
-    for row in stale.itertuples(index=False):
-        if (row.layer_id, row.feature_id) in late_keys:
-            continue  # already listed as late, with its last update
-        candidates[_unit_key(row.responsible_unit)]["stale"].append(
-            BriefLine(
-                kind="stale",
-                situation=silence_text(None if pd.isna(row.days_since) else row.days_since, lang),
-                name=row.name,
-                layer=row.layer,
-                target="",
-                status=row.status_label,
-                last_update=row.last_update or t("brief.never", lang),
-                contact=row.contact,
-            )
-        )
-    # Every listed unit costs its heading and, perhaps, a "not listed" line.
-    order = list(units["unit"])
-    shown_units: list[str] = []
-    budget = max_lines
-    for unit in order:
-        if budget < _HEADING_ROWS + 2:
-            break
-        shown_units.append(unit)
-        budget -= _HEADING_ROWS + 1
-    if len(shown_units) < len(order):
-        budget -= 1  # the line that says how many units are not listed
-    chosen: dict[str, list[BriefLine]] = {u: [] for u in shown_units}
-    for kind in ("overdue", "due_soon", "stale"):
-        queues = {u: list(candidates[u][kind]) for u in shown_units}
-        while budget > 0 and any(queues.values()):
-            for unit in shown_units:
-                if budget > 0 and queues[unit]:
-                    chosen[unit].append(queues[unit].pop(0))
-                    budget -= 1
-    planned = []
-    for row in units.itertuples(index=False):
-        if row.unit not in chosen:
-            continue
-        lines = chosen[row.unit]
-        total = sum(len(v) for v in candidates[row.unit].values())
-        planned.append(
-            BriefUnit(
-                unit=row.unit or t("dash.no_unit", lang),
-                overdue=int(row.overdue),
-                due_soon=int(row.due_soon),
-                stale=int(row.stale),
-                contacts=tuple(row.contacts),
-                lines=tuple(lines),
-                not_listed=total - len(lines),
-            )
-        )
+        for row in units.itertuples(index=False)
+        if row.unit in chosen
+    ]
     worst = late.sort_values("days_left").drop_duplicates(["layer_id", "feature_id"])
-    weeks = weeks or {}
     thresholds = t("brief.list_sep", lang).join(
         t("brief.threshold", lang, layer=LAYER_BY_ID[lid].short_name.get(lang), weeks=n)
-        for lid, n in weeks.items()
+        for lid, n in (weeks or {}).items()
         if lid in LAYER_BY_ID
     )
     return Brief(
@@ -226,10 +175,77 @@ def plan_brief(
         due_soon=int((worst["state"] == DeadlineState.DUE_SOON.value).sum()),
         stale=len(stale),
         units=tuple(planned),
-        units_not_listed=len(order) - len(shown_units),
+        units_not_listed=len(units) - len(planned),
         data_note=data_note,
         due_soon_days=due_soon_days,
     )
+
+
+def _candidate_lines(
+    late: pd.DataFrame, stale: pd.DataFrame, lang: str
+) -> dict[str, list[BriefLine]]:
+    """Every line the page could hold, per unit: late lines in the late list's order (most
+    overdue first), then stale features that are not late (longest silence first per layer)."""
+    lines: dict[str, list[BriefLine]] = {}
+    for row in late.itertuples(index=False):
+        kind = "overdue" if row.state == DeadlineState.OVERDUE.value else "due_soon"
+        lines.setdefault(_unit_key(row.responsible_unit), []).append(
+            BriefLine(
+                kind=kind,
+                situation=row.lateness,
+                name=row.name or row.feature_id,
+                layer=LAYER_BY_ID[row.layer_id].short_name.get(lang),
+                target=t("brief.target", lang, target=row.target_label, due=row.due_date),
+                status=row.status_label,
+                last_update=row.last_update or t("brief.never", lang),
+                contact=row.contact,
+            )
+        )
+    late_keys = set(zip(late["layer_id"], late["feature_id"], strict=True))
+    for row in stale.itertuples(index=False):
+        if (row.layer_id, row.feature_id) in late_keys:
+            continue  # already listed as late, with its last update
+        lines.setdefault(_unit_key(row.responsible_unit), []).append(
+            BriefLine(
+                kind="stale",
+                situation=silence_text(None if pd.isna(row.days_since) else row.days_since, lang),
+                name=row.name,
+                layer=row.layer,
+                target="",
+                status=row.status_label,
+                last_update=row.last_update or t("brief.never", lang),
+                contact=row.contact,
+            )
+        )
+    return lines
+
+
+def _share_room(
+    candidates: Mapping[str, list[BriefLine]], order: list[str], max_lines: int
+) -> dict[str, list[BriefLine]]:
+    """The lines of each listed unit (units in ``order``, as many as have room for a heading).
+
+    Overdue lines first, then due soon, then stale; within a kind the units take turns, one
+    line each, so the first unit cannot fill the page alone.
+    """
+    shown: list[str] = []
+    budget = max_lines
+    for unit in order:
+        if budget < _HEADING_ROWS + 2:
+            break
+        shown.append(unit)
+        budget -= _HEADING_ROWS + 1  # its heading and, perhaps, its "N more not listed" line
+    if len(shown) < len(order):
+        budget -= 1  # the line that says how many units are not listed
+    chosen: dict[str, list[BriefLine]] = {unit: [] for unit in shown}
+    for kind in ("overdue", "due_soon", "stale"):
+        queues = {u: [ln for ln in candidates.get(u, ()) if ln.kind == kind] for u in shown}
+        while budget > 0 and any(queues.values()):
+            for unit in shown:
+                if budget > 0 and queues[unit]:
+                    chosen[unit].append(queues[unit].pop(0))
+                    budget -= 1
+    return chosen
 
 
 def make_brief(

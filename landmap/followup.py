@@ -217,8 +217,9 @@ def with_contacts(
     return out
 
 
-def units_behind(late: pd.DataFrame, stale: pd.DataFrame) -> pd.DataFrame:
-    """One row per responsible unit with late or stale work, the most behind first.
+def units_behind(late: pd.DataFrame, stale: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per responsible unit with late (or, given ``stale``, stale) work, the most
+    behind first.
 
     ``overdue``/``due_soon`` count features (a feature late on two milestones counts once, at
     its worst), ``stale`` counts stale features, ``contacts`` lists the contacts named on those
@@ -237,7 +238,7 @@ def units_behind(late: pd.DataFrame, stale: pd.DataFrame) -> pd.DataFrame:
         kind = "overdue" if row.state == DeadlineState.OVERDUE.value else "due_soon"
         entry[kind].add((row.layer_id, row.feature_id))
         _add_contact(entry, getattr(row, "contact", ""))
-    for row in stale.itertuples(index=False):
+    for row in (stale if stale is not None else pd.DataFrame()).itertuples(index=False):
         entry = unit(_text(row.responsible_unit))
         entry["stale"].add((row.layer_id, row.feature_id))
         _add_contact(entry, row.contact)

@@ -67,8 +67,8 @@ def render_dashboard(
     stale = stale_features(frames, updates, today, weeks, lang)
     _render_headline(frames, late, stale, lang)
     _render_brief_download(frames, tracking, milestones, today, weeks, lang)
-    _render_late(frames, late, stale, lang)
-    _render_stale(stale, weeks, lang)
+    _render_late(frames, late, lang)
+    _render_stale(frames, stale, weeks, lang)
     _render_by_unit(late, lang)
     _render_breakdown(frames, lang)
     _render_investment(frames, lang)
@@ -156,16 +156,14 @@ def _render_brief_download(
     )
 
 
-def _render_late(
-    frames: Mapping[str, gpd.GeoDataFrame], late: pd.DataFrame, stale: pd.DataFrame, lang: str
-) -> None:
+def _render_late(frames: Mapping[str, gpd.GeoDataFrame], late: pd.DataFrame, lang: str) -> None:
     """The late list, one table per responsible unit (most behind first), every row shown."""
     st.subheader(t("dash.late_title", lang))
     if late.empty:
         st.success(t("dash.nothing_late", lang))
         return
     st.caption(t("dash.late_hint", lang))
-    units = units_behind(late, stale.iloc[0:0])
+    units = units_behind(late)
     keys = [f"{DASHBOARD_LATE_TABLE}_{n}" for n in range(len(units))]
     for key, unit in zip(keys, units.itertuples(index=False), strict=True):
         rows = late[late["responsible_unit"].fillna("").str.strip() == unit.unit]
@@ -243,13 +241,13 @@ def _show_on_map(
         st.rerun()
 
 
-def _render_stale(stale: pd.DataFrame, weeks: Mapping[str, int], lang: str) -> None:
+def _render_stale(
+    frames: Mapping[str, gpd.GeoDataFrame], stale: pd.DataFrame, weeks: Mapping[str, int], lang: str
+) -> None:
     """Per layer (a tab each), the features without an update for its number of weeks."""
     st.subheader(t("dash.stale_title", lang))
     st.caption(t("dash.stale_intro", lang))
-    layer_ids = [
-        lid for lid in LAYER_BY_ID if lid in weeks and lid in state.current_filter().layers
-    ]
+    layer_ids = [layer_id for layer_id in frames if layer_id in weeks]  # the shown layers
     if not layer_ids:
         return
     counts = stale["layer_id"].value_counts()
