@@ -120,3 +120,16 @@ def test_dashboard_in_english(make_app):
         .all()
     )
     assert any(s.value == "Not updated for weeks" for s in at.subheader)
+
+
+def test_the_weeks_come_from_the_setting_and_a_bad_setting_is_named(make_app, monkeypatch):
+    monkeypatch.setenv("LANDMAP_STALE_WEEKS", "6,roads=2")
+    at = make_app(query={"view": "dashboard"})
+    assert at.number_input(key="dash_stale_weeks__roads").value == 2
+    assert at.number_input(key="dash_stale_weeks__idle_land").value == 6
+
+    monkeypatch.setenv("LANDMAP_STALE_WEEKS", "roads=x")
+    at = make_app(query={"view": "dashboard"})
+    assert not at.exception
+    assert any("LANDMAP_STALE_WEEKS" in w.value and "roads=x" in w.value for w in at.warning)
+    assert at.number_input(key="dash_stale_weeks__roads").value == 4  # the default
