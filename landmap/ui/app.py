@@ -20,7 +20,7 @@ from landmap.ui.data import get_dataset, get_tracking, view_frames
 from landmap.ui.data_page import render_data_page
 from landmap.ui.detail import render_detail
 from landmap.ui.exports_panel import render_exports
-from landmap.ui.map_panel import render_legend, render_map
+from landmap.ui.map_panel import render_map
 from landmap.ui.progress_panel import render_progress
 from landmap.ui.sidebar import render_sidebar
 from landmap.ui.tables import apply_table_selection, render_feature_table, render_summary
@@ -76,7 +76,6 @@ def _render_map_page(
     with map_col:
         colour = state.colour_mode()
         render_map(dataset, settings, shown, lang, basemap, colour)
-        render_legend(list(shown), lang, colour)
     with detail_col:
         found = render_detail(dataset, state.selected_id(), lang)
         if found is not None:

@@ -1,4 +1,4 @@
-"""The one crossing between Python and the Leaflet map: st_folium, plus the legend beside it."""
+"""The one crossing between Python and the Leaflet map: st_folium, with the legend on the map."""
 
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ from streamlit_folium import st_folium
 from landmap.basemaps import basemap_group
 from landmap.config import Settings
 from landmap.dataset import Dataset
-from landmap.deadlines import DeadlineState
-from landmap.escaping import html_text
-from landmap.i18n import t
-from landmap.layers import LAYER_BY_ID, UNKNOWN_STATUS_STYLE, GeometryKind
+from landmap.maplegend import legend_group, map_legend
 from landmap.mapview import base_map, build_feature_groups, feature_bounds, initial_bounds
 from landmap.ui import data, state
 
@@ -46,6 +43,8 @@ def render_map(
         basemap=basemap_group(basemap, settings.tianditu_key),
         colour=colour,
     )
+    # The legend rides with the data groups: it follows the filter without touching the base map.
+    groups = [*layers.groups, legend_group(map_legend(shown, lang, colour))]
     # A fresh, data-free base map each run: its script never changes, so the map is not
     # remounted and keeps the user's zoom; data arrives through feature_group_to_add.
     fmap = base_map(lang, bounds=_opening_bounds(dataset))
@@ -55,7 +54,7 @@ def render_map(
         key=MAP_KEY,
         height=MAP_HEIGHT,
         use_container_width=True,
-        feature_group_to_add=layers.groups,
+        feature_group_to_add=groups,
         layer_control=folium.LayerControl(collapsed=True),
         returned_objects=RETURNED_OBJECTS,
         on_change=_on_map_click,
@@ -90,60 +89,3 @@ def _on_map_click() -> None:
     feature_id = (drawing.get("properties") or {}).get("id")
     if isinstance(feature_id, str) and feature_id:
         state.select(feature_id)
-
-
-def render_legend(shown_layer_ids: list[str], lang: str, colour: str = "status") -> None:
-    """Colour keys for the shown layers (our own labels, escaped all the same)."""
-    if colour == "deadline":
-        items = "".join(
-            _swatch(s.color, None, False, GeometryKind.POLYGON, s.label.get(lang))
-            for s in DeadlineState
-        )
-        caption = html_text(t("legend.deadline", lang))
-        st.html(
-            f'<div style="font-size:0.8rem;line-height:1.6"><b style="margin-right:6px">'
-            f"{caption}</b>{items}</div>"
-        )
-        return
-    rows = []
-    for layer_id in shown_layer_ids:
-        spec = LAYER_BY_ID[layer_id]
-        items = [
-            _swatch(s.color, s.outline, s.dashed, spec.geometry, s.label.get(lang))
-            for s in spec.statuses
-        ]
-        items.append(
-            _swatch(
-                UNKNOWN_STATUS_STYLE.color,
-                UNKNOWN_STATUS_STYLE.outline,
-                True,
-                spec.geometry,
-                t("legend.unknown", lang),
-            )
-        )
-        rows.append(
-            f'<div style="margin:2px 0"><b style="margin-right:6px">'
-            f"{html_text(spec.name.get(lang))}</b>{''.join(items)}</div>"
-        )
-    if rows:
-        st.html(f'<div style="font-size:0.8rem;line-height:1.6">{"".join(rows)}</div>')
-
-
-def _swatch(
-    color: str, outline: str | None, dashed: bool, geometry: GeometryKind, label: str
-) -> str:
-    border = f"2px {'dashed' if dashed else 'solid'} {outline or color}"
-    if geometry is GeometryKind.LINE:
-        shape = f"display:inline-block;width:18px;height:0;border-top:4px solid {color};"
-        if outline:
-            shape = f"display:inline-block;width:18px;height:0;border-top:{border};"
-    else:
-        shape = (
-            f"display:inline-block;width:12px;height:12px;background:{color};"
-            f"border:{border};opacity:0.85;"
-        )
-    return (
-        f'<span style="white-space:nowrap;margin-right:10px">'
-        f'<span style="{shape}vertical-align:middle;margin-right:3px"></span>'
-        f"{html_text(label)}</span>"
-    )
