@@ -39,8 +39,11 @@ from landmap.mapview import deadline_styles, drawn_colour, script_safe_json, sta
 LEGEND_BACKGROUND = "#ffffff"
 LEGEND_TEXT = "#212121"
 LEGEND_COUNT_TEXT = "#545454"
-# More entries than this are set in two columns, so the box stays lower than the map.
+# A long legend must not hide the plots: on a map of usual size it keeps to the lower half of
+# the right edge (one column, scrolling), so the middle — where a selected plot is shown —
+# stays clear. On a wide map (full screen) more than ONE_COLUMN_MAX entries take two columns.
 ONE_COLUMN_MAX = 12
+WIDE_MAP_PX = 900
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,10 @@ def status_legend(frames: Mapping[str, gpd.GeoDataFrame], lang: str) -> Legend:
                     swatch(status_style(spec, UNKNOWN_STATUS_STYLE), spec.geometry),
                 )
             )
-        sections.append(LegendSection(spec.name.get(lang), spec.name.get(lang), tuple(entries)))
+        # The short name (as in the tooltips) keeps the box narrow; the full one is the group's.
+        sections.append(
+            LegendSection(spec.short_name.get(lang), spec.name.get(lang), tuple(entries))
+        )
     return Legend(t("legend.title", lang), tuple(sections))
 
 
@@ -227,7 +233,6 @@ class LegendControl(MacroElement):
                     toggle.type = "button";
                     var body = L.DomUtil.create("div", "landmap-legend-body", box);
                     box.insertBefore(toggle, body);
-                    if (legend.two_columns) { body.classList.add("two"); }
                     var blocks = {};
                     legend.sections.forEach(function (section) {
                         var block = L.DomUtil.create("div", "landmap-legend-section", body);
@@ -261,9 +266,14 @@ class LegendControl(MacroElement):
                         show(body.style.display === "none");
                     });
                     show(!window.landmapLegendClosed);
-                    // Taller than the map it would hide the zoom buttons: scroll instead.
+                    // Never over the middle of the map: half its height (scrolling) unless the
+                    // map is wide enough for two columns beside the plots.
                     this._fit = function () {
-                        body.style.maxHeight = Math.max(80, map.getSize().y - 120) + "px";
+                        var size = map.getSize();
+                        var wide = size.x >= legend.wide_map_px;
+                        body.classList.toggle("two", wide && legend.two_columns);
+                        var room = wide ? size.y - 120 : size.y / 2;
+                        body.style.maxHeight = Math.max(80, Math.round(room)) + "px";
                     };
                     // A layer switched off in the layer control takes its block along.
                     this._toggleLayer = function (e) {
@@ -296,6 +306,7 @@ class LegendControl(MacroElement):
         self._name = "LegendControl"
         payload = asdict(legend)
         payload["two_columns"] = legend.entry_count > ONE_COLUMN_MAX
+        payload["wide_map_px"] = WIDE_MAP_PX
         self.legend_js = script_safe_json(json.dumps(payload, ensure_ascii=False))
         self.colours_js = json.dumps(
             {"background": LEGEND_BACKGROUND, "text": LEGEND_TEXT, "count": LEGEND_COUNT_TEXT}

@@ -170,7 +170,7 @@ def test_legend_on_the_map_lists_only_the_filtered_statuses_with_counts(sample_a
             if s.code in ("listed", "under_construction") and (frame["status"] == s.code).any()
         ]
         if rows:
-            expected.append({"title": spec.name.zh, "rows": rows})
+            expected.append({"title": spec.short_name.zh, "rows": rows})
     legend = wait_for_legend(page, lambda lg: len(lg["sections"]) == len(expected))
     assert legend["title"].endswith("图例")
     assert legend["sections"] == expected
@@ -225,3 +225,14 @@ def test_status_pill_text_is_legible_in_the_page(sample_app, page, sample):
     )
     assert css_hex(colours["background"]) == "#e0e0e0"
     assert contrast_ratio(css_hex(colours["text"]), "#e0e0e0") >= MIN_TEXT_CONTRAST
+
+
+def test_switching_a_layer_off_takes_its_legend_block_along(sample_app, page):
+    frame = open_map(page, f"{sample_app.url}/?layers=idle_land,roads")
+    legend = wait_for_legend(page, lambda lg: len(lg["sections"]) == 2)
+    assert [s["title"] for s in legend["sections"]] == ["闲置地", "道路"]
+    frame.locator(".leaflet-control-layers").hover()
+    frame.locator(".leaflet-control-layers-overlays label").filter(has_text="道路工程").click()
+    roads = frame.locator(".landmap-legend-section").filter(has_text="道路")
+    roads.wait_for(state="hidden", timeout=10_000)
+    assert frame.locator(".landmap-legend-section").filter(has_text="闲置地").is_visible()

@@ -41,8 +41,8 @@ def test_status_legend_lists_only_the_filtered_statuses_with_counts(sample_frame
     shown = filter_features(sample_frames, FeatureFilter(statuses=frozenset({"listed"})))
     legend = map_legend(shown, "zh", "status")
     expected = {
-        "闲置低效用地": int((sample_frames["idle_land"]["status"] == "listed").sum()),
-        "棚改腾空地块": int((sample_frames["shantytown"]["status"] == "listed").sum()),
+        "闲置地": int((sample_frames["idle_land"]["status"] == "listed").sum()),
+        "棚改地块": int((sample_frames["shantytown"]["status"] == "listed").sum()),
     }
     assert rows(legend) == {layer: {"挂牌公告中": n} for layer, n in expected.items()}
     assert legend.title == "图例"
@@ -51,7 +51,7 @@ def test_status_legend_lists_only_the_filtered_statuses_with_counts(sample_frame
 def test_status_legend_of_everything_follows_the_registry_order(sample_frames):
     legend = map_legend(sample_frames, "en", "status")
     idle = legend.sections[0]
-    assert idle.title == "Idle & inefficient land"
+    assert idle.title == "Idle land"
     labels = [e.label for e in idle.entries]
     registry = [s.label.en for s in LAYERS[0].statuses]
     assert labels == [label for label in registry if label in labels]
