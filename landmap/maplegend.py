@@ -188,6 +188,7 @@ class LegendControl(MacroElement):
             var legend = {{ this.legend_js }};
             var colours = {{ this.colours_js }};
             var group = {{ this._parent.get_name() }};
+            if (!legend.sections.length) { return; }  // nothing drawn, nothing to explain
             function ensureCss() {
                 if (document.getElementById("landmap-legend-css")) { return; }
                 var css = document.createElement("style");
@@ -198,6 +199,8 @@ class LegendControl(MacroElement):
                         + "box-shadow:0 1px 4px rgba(0,0,0,.35);max-width:420px}",
                     ".landmap-legend button{all:unset;cursor:pointer;font-weight:600;"
                         + "display:block;width:100%}",
+                    ".landmap-legend button:focus-visible{outline:2px solid #1565c0;"
+                        + "outline-offset:2px}",
                     ".landmap-legend-body{overflow-y:auto;margin-top:4px}",
                     ".landmap-legend-body.two{column-count:2;column-gap:14px}",
                     ".landmap-legend-section{break-inside:avoid;margin-bottom:3px}",

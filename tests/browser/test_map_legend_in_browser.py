@@ -236,3 +236,13 @@ def test_switching_a_layer_off_takes_its_legend_block_along(sample_app, page):
     roads = frame.locator(".landmap-legend-section").filter(has_text="道路")
     roads.wait_for(state="hidden", timeout=10_000)
     assert frame.locator(".landmap-legend-section").filter(has_text="闲置地").is_visible()
+
+
+def test_no_legend_when_the_filter_leaves_nothing_to_draw(sample_app, page):
+    page.goto(f"{sample_app.url}/?layers=roads&status=revitalised")
+    frame = page.frame_locator(MAP_IFRAME)
+    frame.locator(".leaflet-control-zoom").wait_for(timeout=60_000)
+    page.get_by_text("显示 0 个要素", exact=False).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    assert frame.locator("path.leaflet-interactive").count() == 0
+    assert frame.locator(".landmap-legend").count() == 0
