@@ -3,9 +3,10 @@
 Why not ``folium.GeoJson``: it embeds every column of the frame, full-precision coordinates and a
 per-feature bbox, emits a style ``switch`` that grows with the feature count, and its
 GeoJsonTooltip/GeoJsonPopup put values into ``innerHTML`` unescaped (security.md §2.1 X2).
-Here each feature carries only ``id``, ``n`` (name) and ``s`` (status code); coordinates are
-rounded to ~0.1 m; colours and labels are looked up in small per-layer tables; and tooltips are
-built with ``textContent``, so a name is always shown as text, never parsed as HTML.
+Here each feature carries only ``id``, ``n`` (name), ``s`` (status code) and, once deadlines are
+judged, ``d`` (deadline state); coordinates are rounded to ~0.1 m; colours and labels are looked
+up in small per-layer tables; and tooltips are built with ``textContent``, so a name is always
+shown as text, never parsed as HTML.
 
 No Streamlit here: the UI hands the groups to ``st_folium(feature_group_to_add=...)``, which swaps
 them inside the existing map, so filtering never resets the user's zoom
