@@ -160,7 +160,11 @@ UNKNOWN_STATUS_STYLE = StatusSpec(
     "", UNKNOWN_STATUS_LABEL, "#bdbdbd", outline="#424242", dashed=True
 )
 
-# Palette from domain-china.md §6 (grey → purple → blue → cyan → orange → greens).
+# Palette from domain-china.md §6 (grey → purple → blue → cyan → orange → greens) for the land
+# layers. The project layers (compounds, roads) follow the same order in hues of their own —
+# indigo, yellow, brown, teal — so that on a map of all layers one colour means one status
+# (tests/unit/test_layer_colours.py checks it, as drawn). Statuses that share a code or a
+# Chinese name across layers are one status and share a colour.
 _GREY = "#78909c"
 _PURPLE = "#8e24aa"
 _PURPLE_LIGHT = "#ba68c8"
@@ -173,6 +177,14 @@ _ORANGE_DARK = "#e65100"
 _GREEN_LIGHT = "#9ccc65"
 _GREEN = "#43a047"
 _GREEN_DARK = "#1b5e20"
+_BLUE_GREY_DARK = "#607d8b"
+_INDIGO_DARK = "#283593"
+_INDIGO = "#5c6bc0"
+_PINK = "#d81b60"
+_BROWN = "#6d4c41"
+_TEAL_LIGHT = "#4db6ac"
+_TEAL = "#26a69a"
+_TEAL_DARK = "#00796b"
 _ON_HOLD_FILL = "#e0e0e0"
 _BLACK = "#212121"
 
@@ -417,12 +429,12 @@ RENOVATION = LayerSpec(
     short_name=Label("老旧小区", "Old compounds"),
     geometry=GeometryKind.POLYGON,
     statuses=(
-        StatusSpec("planned", Label("已纳入年度计划", "In annual plan"), _BLUE),
-        StatusSpec("preparing", Label("前期工作", "Preparation"), _CYAN),
+        StatusSpec("planned", Label("已纳入年度计划", "In annual plan"), _INDIGO_DARK),
+        StatusSpec("preparing", Label("前期工作", "Preparation"), _INDIGO),
         StatusSpec("tendering", Label("招投标", "Tendering"), _YELLOW),
-        StatusSpec("under_construction", Label("在建（已开工）", "Under construction"), _ORANGE),
-        StatusSpec("works_completed", Label("已完工", "Works completed"), _GREEN_LIGHT),
-        StatusSpec("accepted", Label("已竣工验收", "Accepted"), _GREEN),
+        StatusSpec("under_construction", Label("在建（已开工）", "Under construction"), _BROWN),
+        StatusSpec("works_completed", Label("已完工", "Works completed"), _TEAL_LIGHT),
+        StatusSpec("accepted", Label("已竣工验收", "Accepted"), _TEAL_DARK),
         _on_hold(),
     ),
     fields=(
@@ -455,13 +467,13 @@ ROADS = LayerSpec(
     short_name=Label("道路", "Roads"),
     geometry=GeometryKind.LINE,
     statuses=(
-        StatusSpec("planning", Label("规划谋划", "Planning"), _GREY),
-        StatusSpec("preliminary", Label("前期工作", "Preliminary approvals & design"), _BLUE),
-        StatusSpec("land_clearance", Label("征地拆迁", "Land acquisition & demolition"), _PURPLE),
+        StatusSpec("planning", Label("规划谋划", "Planning"), _BLUE_GREY_DARK),
+        StatusSpec("preliminary", Label("前期工作", "Preliminary approvals & design"), _INDIGO),
+        StatusSpec("land_clearance", Label("征地拆迁", "Land acquisition & demolition"), _PINK),
         StatusSpec("tendering", Label("招投标", "Tendering"), _YELLOW),
-        StatusSpec("under_construction", Label("在建", "Under construction"), _ORANGE),
-        StatusSpec("open_to_traffic", Label("已交工通车", "Open to traffic"), _GREEN_LIGHT),
-        StatusSpec("accepted", Label("已竣工验收", "Final acceptance"), _GREEN),
+        StatusSpec("under_construction", Label("在建", "Under construction"), _BROWN),
+        StatusSpec("open_to_traffic", Label("已交工通车", "Open to traffic"), _TEAL),
+        StatusSpec("accepted", Label("已竣工验收", "Final acceptance"), _TEAL_DARK),
         _on_hold("暂缓/停工", "On hold / suspended", dashed=True),
     ),
     fields=(

@@ -21,7 +21,7 @@ from landmap.ui.data import get_dataset, get_tracking, view_frames
 from landmap.ui.data_page import render_data_page
 from landmap.ui.detail import render_detail
 from landmap.ui.exports_panel import render_exports
-from landmap.ui.map_panel import render_legend, render_map
+from landmap.ui.map_panel import render_map
 from landmap.ui.progress_panel import render_progress
 from landmap.ui.sidebar import render_language, render_sidebar
 from landmap.ui.tables import apply_table_selection, render_feature_table, render_summary
@@ -104,7 +104,6 @@ def _render_map_page(
     with map_col:
         colour = state.colour_mode()
         render_map(dataset, settings, shown, lang, basemap, audience, colour)
-        render_legend(list(shown), lang, colour)
     with detail_col:
         found = render_detail(frames, state.selected_id(), audience, lang)
         if found is not None and audience.is_staff:
@@ -129,6 +128,7 @@ def _render_map_page(
             state.colour_mode(),
             state.selected_id(),
             audience,
+            frames,
         )
 
 

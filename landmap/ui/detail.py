@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from landmap.access import Audience
+from landmap.colours import readable_text_colour
 from landmap.escaping import html_text, md_escape
 from landmap.facts import feature_facts
 from landmap.i18n import t
@@ -86,10 +87,11 @@ def _headline_html(status_label: str, color: str, figures: list[tuple[str, str]]
         f"{html_text(value)}</div></div>"
         for label, value in figures
     )
+    # Dark or white text, whichever reads at 4.5:1 or better on this status colour (WCAG AA).
     pill = (
         f'<span style="display:inline-block;padding:.2rem .7rem;border-radius:1rem;'
-        f"background:{html_text(color)};color:#fff;font-weight:600;"
-        f'text-shadow:0 0 2px rgba(0,0,0,.6)">{html_text(status_label)}</span>'
+        f"background:{html_text(color)};color:{readable_text_colour(color)};font-weight:600;"
+        f'border:1px solid rgba(0,0,0,.25)">{html_text(status_label)}</span>'
     )
     return (
         f'<div style="display:flex;align-items:flex-end;flex-wrap:wrap;gap:.4rem 0">'

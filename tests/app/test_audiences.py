@@ -147,3 +147,14 @@ def test_a_visitor_sees_the_offered_plots_and_can_filter_only_by_their_statuses(
     assert linked.multiselect(key="status__idle_land").value == ["listed"]
     table = linked.dataframe[-1].value
     assert set(table["状态"]) == {"挂牌公告中"}
+
+
+def test_a_link_to_a_plot_not_on_offer_shows_nothing_of_it_to_a_visitor(make_app):
+    at = make_app(query={"plot": "XQ-XZ-001"})  # 已摸排: not offered
+    assert not at.exception
+    assert any("XQ-XZ-001" in plain(w.value) for w in at.warning)  # "not found", no details
+    assert "格里坪工业园区土地整理一期A-01地块" not in every_text(at)
+    script = at.get("component_instance")[0].proto.json_args
+    assert "XQ-XZ-001" not in script  # neither drawn nor outlined as the selection
+    staff = make_app(query={"plot": "XQ-XZ-001"}, staff=True)
+    assert "XQ-XZ-001" in staff.get("component_instance")[0].proto.json_args  # the check works
