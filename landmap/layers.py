@@ -301,7 +301,8 @@ UTILITIES = {
 _FAR_MAX = FieldSpec("far_max", Label("容积率上限", "Max. floor-area ratio"), FieldKind.FLOAT)
 _TARGET_INDUSTRY = FieldSpec("target_industry", Label("招商方向", "Target industry"))
 _START_PRICE = FieldSpec("start_price_wan", Label("起始价", "Starting price"), FieldKind.MONEY_WAN)
-# What a land notice (出让公告) gives and investors compare; blank where not yet known.
+# What a land notice (出让公告) gives and investors compare; blank where not yet known. The
+# detail panel shows these (with far_max, target industry and price) as the 招商要点.
 _SELLING_FIELDS = (
     FieldSpec("name_en", Label("英文名称", "Name in English")),
     FieldSpec("planned_use", Label("用地性质", "Land use"), FieldKind.CHOICE, PLANNED_USES),
@@ -498,6 +499,11 @@ ROADS = LayerSpec(
         *_SCHEDULE,
     ),
     investor_context=True,
+)
+
+# The fields the 招商要点 (landmap.promotion.facts) presents for an offered plot.
+SELLING_FIELD_KEYS = frozenset(
+    {f.key for f in _SELLING_FIELDS} | {"far_max", "target_industry", "start_price_wan"}
 )
 
 LAYERS: tuple[LayerSpec, ...] = (IDLE_LAND, SHANTYTOWN, RENOVATION, ROADS)

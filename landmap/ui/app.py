@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -23,6 +24,7 @@ from landmap.ui.detail import render_detail
 from landmap.ui.exports_panel import render_exports
 from landmap.ui.map_panel import render_map
 from landmap.ui.progress_panel import render_progress
+from landmap.ui.promotion_panel import render_comparison, render_selling_facts, shortlisted_facts
 from landmap.ui.sidebar import render_language, render_sidebar
 from landmap.ui.tables import apply_table_selection, render_feature_table, render_summary
 
@@ -105,19 +107,35 @@ def _render_map_page(
         colour = state.colour_mode()
         render_map(dataset, settings, shown, lang, basemap, audience, colour)
     with detail_col:
-        found = render_detail(frames, state.selected_id(), audience, lang)
+        found = render_detail(
+            frames,
+            state.selected_id(),
+            audience,
+            lang,
+            after_headline=partial(
+                render_selling_facts, frames=frames, settings=settings, lang=lang
+            ),
+        )
         if found is not None and audience.is_staff:
             spec, row = found
             can_edit = account is not None and account.can_edit
             render_progress(settings, spec, row, get_tracking(settings, dataset), lang, can_edit)
 
-    summary_tab, table_tab, export_tab = st.tabs(
-        [t("tabs.summary", lang), t("tabs.table", lang), t("tabs.export", lang)]
+    shortlisted = shortlisted_facts(frames, settings, lang)
+    summary_tab, table_tab, compare_tab, export_tab = st.tabs(
+        [
+            t("tabs.summary", lang),
+            t("tabs.table", lang),
+            t("compare.tab", lang, count=len(shortlisted)),
+            t("tabs.export", lang),
+        ]
     )
     with summary_tab:
         render_summary(shown, lang)
     with table_tab:
         render_feature_table(table, lang)
+    with compare_tab:
+        render_comparison(shortlisted, lang)
     with export_tab:
         render_exports(
             settings,

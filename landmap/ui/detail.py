@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import geopandas as gpd
 import pandas as pd
@@ -19,7 +20,11 @@ from landmap.ui import state
 
 
 def render_detail(
-    frames: dict[str, gpd.GeoDataFrame], feature_id: str | None, audience: Audience, lang: str
+    frames: dict[str, gpd.GeoDataFrame],
+    feature_id: str | None,
+    audience: Audience,
+    lang: str,
+    after_headline: Callable[[LayerSpec, pd.Series], None] | None = None,
 ) -> tuple[LayerSpec, pd.Series] | None:
     """The selected feature's facts as ``audience`` may see them; returns its layer and row
     (None if nothing is shown). ``frames`` are that audience's frames (``view_frames``)."""
@@ -60,6 +65,8 @@ def render_detail(
     if row.get("geometry") is None:
         st.warning(t("detail.no_geometry", lang))
 
+    if after_headline is not None:  # e.g. an offered plot's 招商要点, before the records
+        after_headline(spec, row)
     facts = feature_facts(spec, row, audience, lang)
     _facts_table(t("detail.basic", lang), facts.basic)
     _facts_table(t("detail.dates", lang), facts.dates)
