@@ -14,6 +14,7 @@ from pathlib import Path
 
 from landmap.accounts import Role, accounts_path, add_account
 from landmap.cli_progress import add_progress_commands
+from landmap.cli_promotion import add_promotion_commands
 from landmap.config import load_settings
 from landmap.dataset import load_boundary
 from landmap.ingest.limits import Limits
@@ -101,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     restore.set_defaults(handler=_restore)
 
     add_progress_commands(sub, _store)
+    add_promotion_commands(sub, _store)
     return parser
 
 

@@ -20,6 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_SAMPLE_PATH = REPO_ROOT / "data" / "xiqu_sample.gpkg"
 DEFAULT_BOUNDARY_PATH = REPO_ROOT / "data" / "xiqu_boundary_wgs84.geojson"
 DEFAULT_STATE_DIR = Path.home() / ".local" / "share" / "landmap"
+DEFAULT_PUBLIC_URL = "http://localhost:8501"
 # With the bundled sample only: says what belongs there without inventing a phone number.
 SAMPLE_PROMOTION_CONTACT = "西区投资促进局（示例；请用 LANDMAP_PROMOTION_CONTACT 设置）"
 
@@ -42,6 +43,8 @@ class Settings:
     # The investment-promotion office's public contact, shown to investors with every offered
     # plot (never the internal 联系人 of a record).
     promotion_contact: str | None = None
+    # Where the public reaches the app: the links and QR codes printed on brochures.
+    public_url: str = DEFAULT_PUBLIC_URL
 
     def ensure_data_file(self) -> Path:
         """Seed the sample's working copy on first use; a user's own file is left alone."""
@@ -74,6 +77,8 @@ def load_settings(
             env.get("LANDMAP_PROMOTION_CONTACT") or secrets.get("promotion_contact") or ""
         ).strip()
         or (SAMPLE_PROMOTION_CONTACT if not own_data else None),
+        public_url=str(env.get("LANDMAP_PUBLIC_URL") or secrets.get("public_url") or "").strip()
+        or DEFAULT_PUBLIC_URL,
         internal_without_sign_in=_is_yes(
             env.get("LANDMAP_INTERNAL_WITHOUT_SIGN_IN", secrets.get("internal_without_sign_in"))
         ),

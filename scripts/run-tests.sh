@@ -2,7 +2,8 @@
 # Install everything the tests need on a fresh Debian machine, then run the linter and every test.
 #   - Debian packages: chromium (the real browser for the browser tests; Playwright's own browser
 #     download is not used), fonts-noto-cjk (Chinese text in screenshots) and poppler-utils
-#     (pdftotext: tests read the text of the PDFs we print).
+#     (pdftotext: tests read the text of the PDFs we print) and zbar-tools (zbarimg: tests
+#     decode the brochure's QR code back to the plot's link).
 #   - Python packages: requirements-test.txt, into .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
+command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

@@ -113,7 +113,7 @@ def _render_map_page(
             audience,
             lang,
             after_headline=partial(
-                render_selling_facts, frames=frames, settings=settings, lang=lang
+                render_selling_facts, frames=frames, settings=settings, dataset=dataset, lang=lang
             ),
         )
         if found is not None and audience.is_staff:
@@ -135,7 +135,7 @@ def _render_map_page(
     with table_tab:
         render_feature_table(table, lang)
     with compare_tab:
-        render_comparison(shortlisted, lang)
+        render_comparison(shortlisted, settings, dataset, lang)
     with export_tab:
         render_exports(
             settings,

@@ -6,18 +6,29 @@ registry's public fields (``promotion.facts``); the contact is the promotion off
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from landmap.access import Audience
+from landmap.clock import SHANGHAI
 from landmap.config import Settings
+from landmap.dataset import Dataset
+from landmap.deadlines import today_shanghai
 from landmap.escaping import html_text
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, LayerSpec
 from landmap.promotion import MAX_SHORTLIST, compare, selling_facts
+from landmap.promotion.brochure import LANGS, make_brochure
 from landmap.promotion.facts import SellingFacts
 from landmap.query import find_feature
 from landmap.ui import state
+from landmap.ui.data import view_frames
+
+BROCHURE_LANG = "brochure_lang"
 
 
 def render_selling_facts(
@@ -25,16 +36,23 @@ def render_selling_facts(
     row: pd.Series,
     frames: dict[str, gpd.GeoDataFrame],
     settings: Settings,
+    dataset: Dataset,
     lang: str,
 ) -> None:
-    """The 招商要点 of an offered layer's plot, with the button that shortlists it."""
+    """The 招商要点 of an offered layer's plot, with its shortlist button and brochure."""
     if not spec.offered_statuses:
         return
     facts = selling_facts(spec, row, frames.get("roads"), lang, settings.promotion_contact)
     st.markdown(f"**{html_text(t('facts.title', lang))}**")
-    if str(row.get("status")) not in spec.offered_statuses:  # only staff get here
+    offered = str(row.get("status")) in spec.offered_statuses
+    if not offered:  # only staff get here
         st.caption(t("facts.not_offered", lang, status=facts.status))
-    _shortlist_button(facts.feature_id, lang)
+    left, right = st.columns(2, vertical_alignment="bottom")
+    with left:
+        _shortlist_button(facts.feature_id, lang)
+    if offered:
+        with right:
+            _brochure_button([facts.feature_id], settings, dataset, lang, "brochure.download")
     rows = [(label, value) for _, label, value in facts.rows]
     st.html(_facts_html(rows) + _utilities_html(facts, lang) + _roads_html(facts, lang))
 
@@ -132,7 +150,58 @@ def shortlisted_facts(
     return facts
 
 
-def render_comparison(facts: list[SellingFacts], lang: str) -> None:
+def _brochure_button(
+    feature_ids: list[str], settings: Settings, dataset: Dataset, lang: str, label: str
+) -> None:
+    """A download of the brochure, built when clicked, in the language chosen beside it.
+
+    Public output whoever clicks: made from the public frames (``make_brochure``).
+    """
+    choice = st.session_state.get(BROCHURE_LANG, lang)
+    stamp = today_shanghai().strftime("%Y%m%d")
+    name = feature_ids[0] if len(feature_ids) == 1 else t("brochure.shortlist_title", lang)
+    st.download_button(
+        t(label, lang),
+        data=partial(_brochure_pdf, tuple(feature_ids), settings, dataset, choice),
+        file_name=f"{name}_{stamp}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        key=f"brochure_{label}_{'_'.join(feature_ids)}",
+        icon=":material/picture_as_pdf:",
+    )
+
+
+def _brochure_pdf(
+    feature_ids: tuple[str, ...], settings: Settings, dataset: Dataset, brochure_lang: str
+) -> bytes:
+    return make_brochure(
+        feature_ids,
+        view_frames(settings, dataset, Audience.PUBLIC),
+        lang=brochure_lang,
+        base_url=settings.public_url,
+        contact=settings.promotion_contact,
+        boundary=dataset.boundary,
+        as_of=datetime.now(SHANGHAI),
+        is_sample=settings.is_sample_data,
+    )
+
+
+def render_brochure_language(lang: str) -> None:
+    """The brochures' language (zh, en or both), one choice for every brochure button."""
+    if BROCHURE_LANG not in st.session_state:
+        st.session_state[BROCHURE_LANG] = lang
+    st.radio(
+        t("brochure.language", lang),
+        list(LANGS),
+        key=BROCHURE_LANG,
+        format_func=lambda code: t(f"brochure.lang_{code}", lang),
+        horizontal=True,
+    )
+
+
+def render_comparison(
+    facts: list[SellingFacts], settings: Settings, dataset: Dataset, lang: str
+) -> None:
     """The shortlist side by side, best values starred; each plot can be opened or removed."""
     if not facts:
         st.info(t("compare.empty", lang, count=MAX_SHORTLIST))
@@ -163,6 +232,10 @@ def render_comparison(facts: list[SellingFacts], lang: str) -> None:
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
     st.caption(t("compare.best", lang))
+    render_brochure_language(lang)
+    _brochure_button(
+        [f.feature_id for f in facts], settings, dataset, lang, "brochure.download_shortlist"
+    )
     columns = st.columns(len(facts) + 1)
     for column, plot in zip(columns, facts, strict=False):
         column.button(
