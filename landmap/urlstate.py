@@ -19,7 +19,7 @@ from landmap.layers import LAYERS, SUBDISTRICTS, LayerSpec, all_status_codes
 from landmap.query import FeatureFilter
 
 ALL_LAYER_IDS = tuple(layer.id for layer in LAYERS)
-VIEWS = ("map", "dashboard", "data")
+VIEWS = ("map", "dashboard", "data", "present")
 COLOUR_MODES = ("status", "deadline")
 DEADLINE_FILTERS = ("overdue", "due_soon")
 MAX_SHORTLIST = 4  # plots compared side by side (what site-selection portals settle on)

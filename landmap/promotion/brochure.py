@@ -21,6 +21,8 @@ import matplotlib as mpl
 import numpy as np
 import segno
 import shapely
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -216,37 +218,59 @@ def _draw_plot_map(
     boundary: gpd.GeoDataFrame | None,
 ) -> None:
     x, y, w, h = _MAP_BOX
-    ax = page.axes(x, y, w, h)
+    locator = 30.0
+    draw_plot_map(
+        page.axes(x, y, w, h),
+        page.axes(x + w - locator - 1.5, y + 1.5, locator, locator),
+        plot.geometry,
+        frames,
+        boundary,
+        aspect=w / h,
+    )
+
+
+def draw_plot_map(
+    ax: Axes,
+    locator_ax: Axes | None,
+    geometry: shapely.Geometry,
+    frames: Mapping[str, gpd.GeoDataFrame],
+    boundary: gpd.GeoDataFrame | None,
+    *,
+    aspect: float,
+) -> None:
+    """The plot outlined in red among its neighbours (``frames``, public), in EPSG:4543; and,
+    in ``locator_ax``, the district with the plot's place marked."""
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_color("#37474f")
         spine.set_linewidth(0.8)
-    shape = gpd.GeoSeries([plot.geometry], crs="EPSG:4326").to_crs(METRIC_CRS).iloc[0]
+    shape = gpd.GeoSeries([geometry], crs="EPSG:4326").to_crs(METRIC_CRS).iloc[0]
     minx, miny, maxx, maxy = shape.bounds
     size = max(maxx - minx, maxy - miny, 250.0) * 1.8  # the plot and its surroundings
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    aspect = w / h
     half_w, half_h = (size * aspect / 2, size / 2) if aspect >= 1 else (size / 2, size / aspect / 2)
     extent = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal", adjustable="box")
     ax.set_facecolor("#f5f3ef")
-    _draw_features(ax, _in_view(_to_metric(frames), extent, None), (extent[2] - extent[0]) / w)
+    width_mm = ax.get_position().width * ax.figure.get_figwidth() * 25.4
+    _draw_features(
+        ax, _in_view(_to_metric(frames), extent, None), (extent[2] - extent[0]) / width_mm
+    )
     outline = np.asarray(shapely.get_coordinates(shape.boundary))
     ax.plot(outline[:, 0], outline[:, 1], color=_HIGHLIGHT, linewidth=2.4, zorder=10)
-    _draw_locator(page, shape, boundary)
+    if locator_ax is not None:
+        _draw_locator(locator_ax, shape, boundary)
 
 
-def _draw_locator(page: _Page, shape: shapely.Geometry, boundary: gpd.GeoDataFrame | None) -> None:
+def _draw_locator(ax: Axes, shape: shapely.Geometry, boundary: gpd.GeoDataFrame | None) -> None:
     """A small map of the whole district with the plot's place marked."""
     metric = _boundary_to_metric(boundary)
     if metric is None:
+        ax.set_axis_off()
         return
-    x, y, w, _ = _MAP_BOX
-    size = 30.0
-    ax = page.axes(x + w - size - 1.5, y + 1.5, size, size)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_facecolor("white")
@@ -261,6 +285,28 @@ def _draw_locator(page: _Page, shape: shapely.Geometry, boundary: gpd.GeoDataFra
     _draw_boundary(ax, metric)
     point = shape.representative_point()
     ax.plot([point.x], [point.y], marker="o", markersize=5, color=_HIGHLIGHT, zorder=10)
+
+
+def plot_map_png(
+    geometry: shapely.Geometry,
+    frames: Mapping[str, gpd.GeoDataFrame],
+    boundary: gpd.GeoDataFrame | None,
+    *,
+    size_mm: tuple[float, float] = (160.0, 120.0),
+    dpi: int = 110,
+) -> bytes:
+    """The brochure's map of one plot as a PNG (the presentation shows it full size)."""
+    _ensure_font_registered()
+    fig = Figure(figsize=(size_mm[0] / 25.4, size_mm[1] / 25.4))
+    ax = fig.add_axes((0, 0, 1, 1))
+    side = 0.26 * size_mm[1] / size_mm[0]
+    locator = fig.add_axes((1 - side - 0.01, 0.01 * size_mm[0] / size_mm[1], side, 0.26))
+    draw_plot_map(ax, locator, geometry, frames, boundary, aspect=size_mm[0] / size_mm[1])
+    out = io.BytesIO()
+    FigureCanvasAgg(fig)
+    with _render_lock:
+        fig.savefig(out, format="png", dpi=dpi)
+    return out.getvalue()
 
 
 def _draw_qr(page: _Page, link: str, langs: Sequence[str]) -> None:

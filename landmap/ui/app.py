@@ -23,6 +23,7 @@ from landmap.ui.data_page import render_data_page
 from landmap.ui.detail import render_detail
 from landmap.ui.exports_panel import render_exports
 from landmap.ui.map_panel import render_map
+from landmap.ui.presentation import render_presentation
 from landmap.ui.progress_panel import render_progress
 from landmap.ui.promotion_panel import render_comparison, render_selling_facts, shortlisted_facts
 from landmap.ui.sidebar import render_language, render_sidebar
@@ -49,6 +50,11 @@ def main() -> None:
     can_edit = account is not None and account.can_edit
     state.apply_requested_view()
     state.restrict_to(audience, can_edit)
+    if state.view() == "present":  # full window: no sidebar, no sign-in, no filters
+        state.keep_widget_state()
+        render_presentation(settings, get_dataset(settings), state.lang())
+        state.write_url(str(st.session_state.get(state.BASEMAP) or "none"))
+        return
     lang = render_language()
     render_sign_in(account, audience, lang)
     basemap = render_sidebar(settings, audience, can_edit)

@@ -150,6 +150,11 @@ def shortlisted_facts(
     return facts
 
 
+def _start_presentation() -> None:
+    st.session_state[state.VIEW] = "present"
+    st.session_state.pop("present_index", None)
+
+
 def _brochure_button(
     feature_ids: list[str], settings: Settings, dataset: Dataset, lang: str, label: str
 ) -> None:
@@ -232,6 +237,13 @@ def render_comparison(
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
     st.caption(t("compare.best", lang))
+    st.button(
+        t("present.start", lang),
+        key="present_start",
+        on_click=_start_presentation,
+        icon=":material/slideshow:",
+        type="primary",
+    )
     render_brochure_language(lang)
     _brochure_button(
         [f.feature_id for f in facts], settings, dataset, lang, "brochure.download_shortlist"

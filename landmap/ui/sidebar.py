@@ -33,7 +33,7 @@ def render_sidebar(settings: Settings, audience: Audience, can_edit: bool) -> st
     """
     sb = st.sidebar
     lang = state.lang()
-    views = state.views_for(audience, can_edit)
+    views = state.pages_for(audience, can_edit)
     if len(views) > 1:  # a public reader has the map only: no switch to show
         sb.segmented_control(
             t("nav.title", lang),

@@ -109,10 +109,29 @@ def apply_requested_view() -> None:
             st.session_state.pop(key, None)
 
 
-def views_for(audience: Audience, can_edit: bool) -> list[str]:
-    """The pages this reader may open: the map for all, the dashboard for staff, the data
-    page for editors."""
+def pages_for(audience: Audience, can_edit: bool) -> list[str]:
+    """The pages of the page switch: the map for all, the dashboard for staff, the data page
+    for editors."""
     return ["map", *(["dashboard"] if audience.is_staff else []), *(["data"] if can_edit else [])]
+
+
+def views_for(audience: Audience, can_edit: bool) -> list[str]:
+    """Every view this reader may open: the pages, and the presentation of the shortlist
+    (public output, so open to all)."""
+    return [*pages_for(audience, can_edit), "present"]
+
+
+def keep_widget_state() -> None:
+    """Keep the sidebar's widget values through runs that do not draw the sidebar.
+
+    Streamlit forgets a widget's value when a run does not draw the widget; assigning the
+    value back makes it ordinary session state until the widget returns.
+    """
+    keys = [LANG, SUBDISTRICTS, SEARCH, BASEMAP, COLOUR, DEADLINES, VIEW]
+    keys += [layer_key(s.id) for s in LAYERS] + [status_key(s.id) for s in LAYERS]
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def restrict_to(audience: Audience, can_edit: bool) -> None:

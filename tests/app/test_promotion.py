@@ -45,3 +45,25 @@ def test_adding_and_removing_a_plot_follows_in_the_link(make_app):
 def test_the_comparison_holds_at_most_four_plots(make_app):
     at = make_app(query={"short": "XQ-XZ-004,XQ-XZ-015,XQ-PG-001,XQ-XZ-006", "plot": "XQ-XZ-007"})
     assert at.button(key="shortlist_XQ-XZ-007").disabled
+
+
+def test_the_presentation_steps_through_the_shortlist_without_sidebar_or_filters(make_app):
+    at = make_app(query={"view": "present", "short": ",".join(OFFERED), "layers": "idle_land"})
+    assert not at.exception
+    assert any(m.value == "**1 / 3**" for m in at.markdown)
+    assert not at.sidebar.get("checkbox")  # no filters, no sign-in in the meeting room
+    assert "XQ-XZ-004" in html_bodies(at)
+    at.button(key="present_next").click().run()
+    assert any(m.value == "**2 / 3**" for m in at.markdown)
+    assert "XQ-XZ-015" in html_bodies(at)
+    at.button(key="present_exit").click().run()
+    assert "view" not in at.query_params
+    assert at.query_params["layers"] == "idle_land"  # the filter survived the presentation
+    assert at.checkbox(key="layer_on__roads").value is False
+
+
+def test_the_presentation_shows_public_facts_even_to_staff(make_app):
+    at = make_app(query={"view": "present", "short": "XQ-XZ-004"}, staff=True)
+    body = html_bodies(at)
+    assert "招商联系" in body and "西区投资促进局" in body
+    assert "联系人" not in body.replace("招商联系", "")  # never the record's own contact
