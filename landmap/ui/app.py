@@ -21,7 +21,9 @@ from landmap.ui.data import get_dataset, get_tracking, view_frames
 from landmap.ui.data_page import render_data_page
 from landmap.ui.detail import render_detail
 from landmap.ui.exports_panel import render_exports
+from landmap.ui.interest_panel import render_interest, render_interest_list  # issue 11: interest
 from landmap.ui.map_panel import render_legend, render_map
+from landmap.ui.photos_panel import render_photos  # issue 11: photos per plot
 from landmap.ui.progress_panel import render_progress
 from landmap.ui.sidebar import render_language, render_sidebar
 from landmap.ui.tables import apply_table_selection, render_feature_table, render_summary
@@ -61,6 +63,7 @@ def main() -> None:
         shown = filter_features(view_frames(settings, dataset, audience), flt)
         st.caption(md_escape(describe_filter(flt, lang)))
         render_dashboard(shown, get_tracking(settings, dataset), today_shanghai(), lang)
+        render_interest_list(settings, dataset, audience, lang)  # issue 11: leads, staff only
     else:
         _render_map_page(settings, dataset, account, audience, basemap, lang)
     state.write_url(basemap)
@@ -107,6 +110,8 @@ def _render_map_page(
         render_legend(list(shown), lang, colour)
     with detail_col:
         found = render_detail(frames, state.selected_id(), audience, lang)
+        render_photos(settings, found, account, audience, lang)  # issue 11: photos per plot
+        render_interest(settings, dataset, found, audience, lang)  # issue 11: interest form
         if found is not None and audience.is_staff:
             spec, row = found
             can_edit = account is not None and account.can_edit
