@@ -19,7 +19,7 @@ from landmap.config import Settings
 from landmap.escaping import md_escape
 from landmap.i18n import t
 from landmap.layers import LayerSpec
-from landmap.photos import PhotoInfo, PhotoLimits, PhotoRejected, process_photo
+from landmap.photos import PhotoInfo, PhotoLimits, PhotoRejected, save_upload
 from landmap.store import FeatureNotFound, GpkgStore, StoreError
 from landmap.ui.auth import editor_or_none
 from landmap.ui.messages import flash, show_flash
@@ -159,14 +159,15 @@ def _upload(path: str, layer_id: str, feature_id: str, lang: str) -> None:
         flash(_RESULT, "error", t("photos.no_file", lang))
         return
     try:
-        processed = process_photo(upload.getvalue(), LIMITS)
-        GpkgStore(Path(path)).add_photo(
+        save_upload(
+            GpkgStore(Path(path)),
             layer_id,
             feature_id,
-            processed,
+            upload.getvalue(),
             caption=str(st.session_state.get(_CAPTION) or ""),
             public=bool(st.session_state.get(_PUBLIC)),
             user=account.name,
+            limits=LIMITS,
         )
     except PhotoRejected as exc:
         flash(_RESULT, "error", t("photos.rejected", lang, reason=exc.text(lang)))
