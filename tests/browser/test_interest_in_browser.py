@@ -1,5 +1,6 @@
 """In Chromium: a visitor sends an expression of interest and a signed-in staff member sees it;
-the visitor's websocket frames never carry anyone's lead, a plot's count or an internal photo."""
+the visitor's websocket frames never carry anyone's lead, a plot's count or an internal photo.
+An editor uploads a photo through the real file picker and it is stored without its GPS."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 import pytest
 from PIL import Image
 
+from landmap.access import Audience
 from landmap.accounts import Role, accounts_path, add_account
 from landmap.interest import InterestDraft, check_interest
 from landmap.photos import save_upload
@@ -48,6 +50,7 @@ def live(tmp_path_factory):
     for caption, public in ((PUBLIC_CAPTION, True), (INTERNAL_CAPTION, False)):
         save_upload(store, "idle_land", PLOT, jpeg(), caption=caption, public=public, user="ed")
     add_account(accounts_path(), "interest_staff", Role.VIEWER, PASSWORD)
+    add_account(accounts_path(), "photo_editor", Role.EDITOR, PASSWORD)
     return path
 
 
@@ -108,3 +111,27 @@ def test_a_visitors_interest_reaches_staff_only(app, context, browser, live):
         assert EARLIER_NAME.encode() in sent
     finally:
         staff_context.close()
+
+
+def test_an_editor_uploads_a_photo_without_its_gps(app, context, live, tmp_path):
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (26.0, 35.0, 10.0), 3: "E", 4: (101.0, 35.0, 5.0)})
+    photo = tmp_path / "site.jpg"
+    Image.new("RGB", (900, 600), (120, 80, 40)).save(photo, "JPEG", exif=exif.tobytes())
+    page = context.new_page()
+    open_map(page, f"{app.url}/?plot=XQ-XZ-002")
+    sign_in(page, "photo_editor", PASSWORD)
+    page.get_by_text("已登录：photo_editor").wait_for()
+    page.get_by_text("上传照片").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(photo))
+    page.get_by_label("说明（可选，最多 200 字）").fill("编辑上传QZY4")
+    page.get_by_role("button", name="上传", exact=True).click()
+    page.get_by_text("照片已保存").wait_for()
+    page.get_by_text("编辑上传QZY4").wait_for()
+    page.get_by_text("内部", exact=True).first.wait_for()  # not ticked public: internal
+
+    store = GpkgStore(live)
+    [info] = [p for p in store.photos("XQ-XZ-002", audience=Audience.STAFF) if p.caption]
+    assert info.caption == "编辑上传QZY4" and not info.public
+    stored = store.photo_bytes(info.photo_id, audience=Audience.STAFF)
+    assert stored is not None and b"Exif" not in stored
