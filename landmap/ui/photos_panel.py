@@ -83,10 +83,6 @@ def _render_one(
     if thumb is None:
         return
     st.image(thumb, width="stretch")
-    if audience.is_staff and not photo.public:
-        st.badge(t("photos.internal", lang), color="orange", help=t("photos.internal_help", lang))
-    if photo.caption:
-        st.caption(md_escape(photo.caption))
     if st.button(
         t("photos.large", lang),
         key=f"photo_large_{photo.photo_id}",
@@ -94,22 +90,25 @@ def _render_one(
         type="tertiary",
     ):
         _show_large(path, version, photo, audience.value, lang)
+    if audience.is_staff and not photo.public:
+        st.badge(t("photos.internal", lang), color="orange", help=t("photos.internal_help", lang))
+    if photo.caption:
+        st.caption(md_escape(photo.caption))
     if can_edit:
-        flip = "make_internal" if photo.public else "make_public"
-        st.button(
-            t(f"photos.{flip}", lang),
-            key=f"photo_flip_{photo.photo_id}",
-            on_click=_set_public,
-            args=(path, photo.photo_id, not photo.public, lang),
-            type="tertiary",
-        )
-        with st.popover(t("photos.delete", lang), icon=":material/delete:"):
-            st.caption(md_escape(photo.caption or photo.photo_id))
+        with st.popover(t("photos.manage", lang), icon=":material/edit:"):
+            flip = "make_internal" if photo.public else "make_public"
+            st.button(
+                t(f"photos.{flip}", lang),
+                key=f"photo_flip_{photo.photo_id}",
+                on_click=_set_public,
+                args=(path, photo.photo_id, not photo.public, lang),
+            )
             st.button(
                 t("photos.delete", lang),
                 key=f"photo_delete_{photo.photo_id}",
                 on_click=_delete,
                 args=(path, photo.photo_id, lang),
+                icon=":material/delete:",
                 type="primary",
             )
 
