@@ -61,13 +61,17 @@ def sniff(data: bytes) -> Sniffed:
 def check_pixels(width: int, height: int, max_pixels: int) -> None:
     """Refuse a picture of more than ``max_pixels``, from its header, before decoding."""
     if width * height > max_pixels:
-        raise PhotoRejected(
-            "too_many_pixels",
-            width=width,
-            height=height,
-            megapixels=f"{width * height / 1e6:.0f}",
-            limit_mp=f"{max_pixels / 1e6:.0f}",
-        )
+        raise too_many_pixels(width, height, max_pixels)
+
+
+def too_many_pixels(width: int, height: int, max_pixels: int) -> PhotoRejected:
+    return PhotoRejected(
+        "too_many_pixels",
+        width=width,
+        height=height,
+        megapixels=f"{width * height / 1e6:.0f}",
+        limit_mp=f"{max_pixels / 1e6:.0f}",
+    )
 
 
 def _other_kind(data: bytes) -> str:

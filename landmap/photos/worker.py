@@ -15,7 +15,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from landmap.photos.checks import check_pixels, sniff
+from landmap.photos.checks import check_pixels, sniff, too_many_pixels
 from landmap.photos.messages import PhotoRejected
 
 REQUEST_FILE = "request.json"
@@ -47,8 +47,7 @@ def encode(data: bytes, request: dict) -> tuple[bytes, bytes, int, int]:
     except PhotoRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        check_pixels(sniffed.width, sniffed.height, 0)  # always raises, with the sizes
-        raise
+        raise too_many_pixels(sniffed.width, sniffed.height, max_pixels) from None
     except (OSError, ValueError, SyntaxError, EOFError):  # Pillow's ways of saying "broken"
         raise PhotoRejected("damaged") from None
     picture.thumbnail((edge, edge), Image.Resampling.LANCZOS)

@@ -113,8 +113,13 @@ def _render_one(
             )
 
 
-@st.dialog(" ", width="large")
 def _show_large(path: str, version: str, photo: PhotoInfo, audience: str, lang: str) -> None:
+    # Decorated here, not at import, so that the dialog's title is in the reader's language.
+    dialog = st.dialog(t("photos.title", lang), width="large")(_large_photo)
+    dialog(path, version, photo, audience, lang)
+
+
+def _large_photo(path: str, version: str, photo: PhotoInfo, audience: str, lang: str) -> None:
     image = _photo_bytes(path, version, photo.photo_id, audience, False)
     if image is not None:
         st.image(image, width="stretch")
