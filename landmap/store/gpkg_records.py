@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,8 @@ from landmap.store.records_sql import INTEREST_COLUMNS, INTEREST_TABLE, PHOTOS_T
 if TYPE_CHECKING:
     from landmap.access import Audience
     from landmap.photos import ProcessedPhoto
+
+log = logging.getLogger(__name__)
 
 _PHOTO_FACTS = [
     "photo_id",
@@ -100,12 +103,19 @@ class GpkgRecords:
         return info
 
     def set_photo_public(self, photo_id: str, public: bool, *, user: str) -> bool:
-        """Show a photo to the public or keep it internal; False if there is no such photo."""
-        return self._update_photo(photo_id, public=public, delete=False)
+        """Show a photo to the public or keep it internal; False if there is no such photo.
+
+        Not a history row (the history's "go back" restores layer fields only): the server
+        log says who did it."""
+        changed = self._update_photo(photo_id, public=public, delete=False)
+        log.info("photo %s public=%s by %s (%s)", photo_id, public, user, changed)
+        return changed
 
     def delete_photo(self, photo_id: str, *, user: str) -> bool:
         """Remove a photo (a backup made earlier still holds it); False if there was none."""
-        return self._update_photo(photo_id, public=None, delete=True)
+        deleted = self._update_photo(photo_id, public=None, delete=True)
+        log.info("photo %s deleted by %s (%s)", photo_id, user, deleted)
+        return deleted
 
     def photos(self, feature_id: str | None = None, *, audience: Audience) -> list[PhotoInfo]:
         """The photos ``audience`` may see (of one feature, or all), oldest first.
