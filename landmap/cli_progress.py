@@ -1,4 +1,4 @@
-"""The progress commands of ``python -m landmap``: overdue, history (and, beside them in
+"""The progress commands of ``python -m landmap``: overdue, brief, history (and, beside them in
 ``landmap.export``/``landmap.ledger``, export and the ledger round trip).
 
 Each prints what the app shows, in Chinese (``--lang en`` for English); exit status 0 only on
@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from landmap.brief import make_brief
 from landmap.dataset import load_dataset
 from landmap.deadlines import (
     DEFAULT_DUE_SOON_DAYS,
@@ -24,10 +25,13 @@ from landmap.deadlines import (
 )
 from landmap.edits import describe_changes
 from landmap.export import ExportFormat, run_export
+from landmap.followup import STALE_WEEKS_ENV, parse_stale_weeks, stale_weeks_setting
 from landmap.history import timeline
+from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID
 from landmap.ledger import run_ledger_export, run_ledger_import
 from landmap.store import GpkgStore, StoreError
+from landmap.tracking import load_tracking
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 StoreFor = Callable[[argparse.Namespace], GpkgStore]
@@ -43,6 +47,21 @@ def add_progress_commands(sub: argparse._SubParsersAction, store_for: StoreFor) 
         help=f"also list what is due within DAYS days (default {DEFAULT_DUE_SOON_DAYS})",
     )
     overdue.set_defaults(handler=lambda args: run_overdue(store_for(args), args.within, args.lang))
+
+    brief = sub.add_parser(
+        "brief", help="write the one-page 督办 brief (PDF): late and stale work by unit"
+    )
+    brief.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
+    brief.add_argument(
+        "--stale-weeks",
+        default=None,
+        metavar="WEEKS",
+        help=f"weeks without an update before a feature is listed, e.g. 6 or "
+        f"roads=2,idle_land=12 (default: {STALE_WEEKS_ENV} or each layer's own)",
+    )
+    brief.set_defaults(
+        handler=lambda args: run_brief(store_for(args), args.output, args.stale_weeks, args.lang)
+    )
 
     export = sub.add_parser("export", help="write the (filtered) features to a file")
     export.add_argument("--layer", action="append", default=[], choices=sorted(LAYER_BY_ID))
@@ -104,6 +123,46 @@ def run_overdue(store: GpkgStore, within_days: int, lang: str = "zh") -> int:
     print(overdue_headline(rows, today, lang, within_days))
     for line in format_overdue_lines(rows, lang):
         print(line)
+    for skipped in reading.skipped:
+        print(skipped.message(lang), file=sys.stderr)
+    return EXIT_OK
+
+
+def run_brief(
+    store: GpkgStore, output: Path, stale_weeks: str | None = None, lang: str = "zh"
+) -> int:
+    """Write the brief of every feature (no filter) to ``output``; print where it went."""
+    try:
+        weeks = stale_weeks_setting()
+        if stale_weeks is not None:
+            weeks = parse_stale_weeks(stale_weeks, weeks)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    dataset = load_dataset(store)
+    fatal = [i for i in dataset.issues if i.is_error and i.layer_id is None]
+    if fatal:
+        print("\n".join(i.message(lang) for i in fatal))
+        return EXIT_PROBLEMS
+    reading = load_milestones(store)
+    tracking = load_tracking(store)
+    note = t("picture.note", lang, source=store.source_name)
+    pdf = make_brief(
+        dataset.frames,
+        tracking.history,
+        reading.milestones,
+        today_shanghai(),
+        weeks,
+        lang,
+        scope=t("brief.scope_all", lang),
+        data_note=note,
+    )
+    try:
+        output.write_bytes(pdf)
+    except OSError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(output)
     for skipped in reading.skipped:
         print(skipped.message(lang), file=sys.stderr)
     return EXIT_OK

@@ -20,6 +20,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_SAMPLE_PATH = REPO_ROOT / "data" / "xiqu_sample.gpkg"
 DEFAULT_BOUNDARY_PATH = REPO_ROOT / "data" / "xiqu_boundary_wgs84.geojson"
 DEFAULT_STATE_DIR = Path.home() / ".local" / "share" / "landmap"
+# With the bundled sample only: says what belongs there without inventing a phone number.
+SAMPLE_PROMOTION_CONTACT = "西区投资促进局（示例；请用 LANDMAP_PROMOTION_CONTACT 设置）"
 
 
 def state_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -37,6 +39,9 @@ class Settings:
     # internal view (contacts, disputes, history, deadlines, dashboard, staff exports) without
     # signing in. Off by default; editing still needs a signed-in editor.
     internal_without_sign_in: bool = False
+    # The investment-promotion office's public contact, shown to investors with every offered
+    # plot (never the internal 联系人 of a record).
+    promotion_contact: str | None = None
 
     def ensure_data_file(self) -> Path:
         """Seed the sample's working copy on first use; a user's own file is left alone."""
@@ -65,6 +70,10 @@ def load_settings(
         is_sample_data=not own_data,
         boundary_path=Path(env.get("LANDMAP_BOUNDARY") or DEFAULT_BOUNDARY_PATH),
         tianditu_key=key or None,
+        promotion_contact=str(
+            env.get("LANDMAP_PROMOTION_CONTACT") or secrets.get("promotion_contact") or ""
+        ).strip()
+        or (SAMPLE_PROMOTION_CONTACT if not own_data else None),
         internal_without_sign_in=_is_yes(
             env.get("LANDMAP_INTERNAL_WITHOUT_SIGN_IN", secrets.get("internal_without_sign_in"))
         ),

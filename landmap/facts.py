@@ -13,7 +13,13 @@ import pandas as pd
 
 from landmap.access import Audience
 from landmap.i18n import t
-from landmap.layers import COMMON_FIELDS, FieldKind, LayerSpec, subdistrict_label
+from landmap.layers import (
+    COMMON_FIELDS,
+    SELLING_FIELD_KEYS,
+    FieldKind,
+    LayerSpec,
+    subdistrict_label,
+)
 
 Row = tuple[str, str]
 
@@ -46,9 +52,11 @@ def feature_facts(spec: LayerSpec, row: pd.Series, audience: Audience, lang: str
         for f in spec.date_fields
         if f.key in allowed
     ]
+    # An offered plot's selling facts have a section of their own (ui/promotion_panel.py).
+    skip = SELLING_FIELD_KEYS if spec.offered_statuses else frozenset()
     own = [
         (f.label.get(lang), f.display(row.get(f.key), lang))
         for f in spec.fields
-        if f.kind is not FieldKind.DATE and f.key in allowed
+        if f.kind is not FieldKind.DATE and f.key in allowed and f.key not in skip
     ]
     return FeatureFacts(basic, dates, own)

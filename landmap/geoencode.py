@@ -167,8 +167,16 @@ function landmapDecodeGeometry(g) {
     return c;
 }
 function landmapFeatures(items) {
+    // Every key but the geometry is a property (id, n, s, and d: the deadline state that
+    // colour=deadline styles by); only "g" is decoded.
     return items.map(function (item) {
-        return {type: "Feature", properties: {id: item.id, n: item.n, s: item.s},
+        var properties = {};
+        for (var key in item) {
+            if (key !== "g" && Object.prototype.hasOwnProperty.call(item, key)) {
+                properties[key] = item[key];
+            }
+        }
+        return {type: "Feature", properties: properties,
                 geometry: landmapDecodeGeometry(item.g)};
     });
 }

@@ -41,6 +41,7 @@ class FieldKind(StrEnum):
     MONEY_WAN = "money_wan"  # 万元 (10 000 CNY)
     PERCENT = "percent"  # 0–100
     CHOICE = "choice"  # a code with labels in ``choices``
+    CHOICES = "choices"  # several codes of ``choices``, stored comma-separated ("road,power")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,12 @@ class FieldSpec:
             return "—"
         if self.kind is FieldKind.CHOICE and self.choices and str(value) in self.choices:
             return self.choices[str(value)].get(lang)
+        if self.kind is FieldKind.CHOICES and self.choices:
+            codes = split_codes(value)
+            if not codes:
+                return "—"
+            labels = [self.choices[c].get(lang) if c in self.choices else c for c in codes]
+            return ("、" if lang != "en" else ", ").join(labels)
         if self.kind is FieldKind.MONEY_WAN:
             return f"{float(value):,.0f} {'万元' if lang != 'en' else '×10k CNY'}"
         if self.kind is FieldKind.PERCENT:
@@ -100,6 +107,12 @@ class LayerSpec:
     statuses: tuple[StatusSpec, ...]
     # The layer's own fields, shown in the detail panel after the common ones.
     fields: tuple[FieldSpec, ...] = field(default=())
+    # Investor mode (docs/product.md): the statuses at which a plot of this layer is offered
+    # to investors and shown in the public view; empty for layers that are not offered.
+    offered_statuses: tuple[str, ...] = ()
+    # A layer not offered itself but shown to investors as the context that sells the plots
+    # (road projects serving them, renovated compounds nearby), with public fields only.
+    investor_context: bool = False
 
     @property
     def status_codes(self) -> tuple[str, ...]:
@@ -147,7 +160,11 @@ UNKNOWN_STATUS_STYLE = StatusSpec(
     "", UNKNOWN_STATUS_LABEL, "#bdbdbd", outline="#424242", dashed=True
 )
 
-# Palette from domain-china.md §6 (grey → purple → blue → cyan → orange → greens).
+# Palette from domain-china.md §6 (grey → purple → blue → cyan → orange → greens) for the land
+# layers. The project layers (compounds, roads) follow the same order in hues of their own —
+# indigo, yellow, brown, teal — so that on a map of all layers one colour means one status
+# (tests/unit/test_layer_colours.py checks it, as drawn). Statuses that share a code or a
+# Chinese name across layers are one status and share a colour.
 _GREY = "#78909c"
 _PURPLE = "#8e24aa"
 _PURPLE_LIGHT = "#ba68c8"
@@ -160,6 +177,14 @@ _ORANGE_DARK = "#e65100"
 _GREEN_LIGHT = "#9ccc65"
 _GREEN = "#43a047"
 _GREEN_DARK = "#1b5e20"
+_BLUE_GREY_DARK = "#607d8b"
+_INDIGO_DARK = "#283593"
+_INDIGO = "#5c6bc0"
+_PINK = "#d81b60"
+_BROWN = "#6d4c41"
+_TEAL_LIGHT = "#4db6ac"
+_TEAL = "#26a69a"
+_TEAL_DARK = "#00796b"
 _ON_HOLD_FILL = "#e0e0e0"
 _BLACK = "#212121"
 
@@ -250,6 +275,73 @@ _HANDOVER_DATE = FieldSpec(
 _CONSTRAINTS = FieldSpec("constraints", Label("制约因素", "Constraints"), public=False)
 _PLANNED_USE = FieldSpec("planned_use_text", Label("规划用途", "Planned use"))
 
+# Planned land uses, coded after the national land-use classification the notices quote.
+PLANNED_USES = {
+    "industrial_m1": Label("一类工业用地（M1）", "Class-1 industrial (M1)"),
+    "industrial_m2": Label("二类工业用地（M2）", "Class-2 industrial (M2)"),
+    "logistics_w1": Label("物流仓储用地（W1）", "Logistics & warehousing (W1)"),
+    "residential_r2": Label("城镇住宅用地（R2）", "Urban residential (R2)"),
+    "commercial_b1": Label("商业用地（B1）", "Commercial (B1)"),
+    "mixed_rb": Label("商住混合用地（RB）", "Mixed commercial & residential (RB)"),
+    "tourism_wellness": Label("文旅康养用地", "Tourism & wellness"),
+    "park_g1": Label("公园绿地（G1）", "Park & green space (G1)"),
+    "parking_s42": Label("社会停车场用地（S42）", "Public parking (S42)"),
+}
+# 七通一平: seven utilities connected and the site levelled (五通一平: the first five).
+UTILITIES = {
+    "road": Label("通路", "Road access"),
+    "water": Label("通给水", "Water supply"),
+    "drainage": Label("通排水", "Drainage"),
+    "power": Label("通电", "Power"),
+    "telecom": Label("通讯", "Telecoms"),
+    "gas": Label("通燃气", "Gas"),
+    "heat": Label("通热力", "Heating"),
+    "levelled": Label("场地平整", "Site levelled"),
+}
+_FAR_MAX = FieldSpec("far_max", Label("容积率上限", "Max. floor-area ratio"), FieldKind.FLOAT)
+_TARGET_INDUSTRY = FieldSpec("target_industry", Label("招商方向", "Target industry"))
+_START_PRICE = FieldSpec("start_price_wan", Label("起始价", "Starting price"), FieldKind.MONEY_WAN)
+# What a land notice (出让公告) gives and investors compare; blank where not yet known. The
+# detail panel shows these (with far_max, target industry and price) as the 招商要点.
+_SELLING_FIELDS = (
+    FieldSpec("name_en", Label("英文名称", "Name in English")),
+    FieldSpec("planned_use", Label("用地性质", "Land use"), FieldKind.CHOICE, PLANNED_USES),
+    FieldSpec(
+        "land_use_term_years", Label("出让年限（年）", "Land-use term (years)"), FieldKind.INT
+    ),
+    FieldSpec("far_min", Label("容积率下限", "Min. floor-area ratio"), FieldKind.FLOAT),
+    FieldSpec(
+        "building_density_max_pct",
+        Label("建筑密度上限", "Max. building density"),
+        FieldKind.PERCENT,
+    ),
+    FieldSpec("green_ratio_min_pct", Label("绿地率下限", "Min. green ratio"), FieldKind.PERCENT),
+    FieldSpec("height_limit_m", Label("建筑限高（m）", "Height limit (m)"), FieldKind.FLOAT),
+    FieldSpec("deposit_wan", Label("竞买保证金", "Bid deposit"), FieldKind.MONEY_WAN),
+    FieldSpec(
+        "utilities_ready",
+        Label("已通（七通一平）", "Utilities in place"),
+        FieldKind.CHOICES,
+        UTILITIES,
+    ),
+    FieldSpec(
+        "utilities_planned",
+        Label("在建/计划接通", "Utilities coming"),
+        FieldKind.CHOICES,
+        UTILITIES,
+    ),
+    FieldSpec(
+        "investment_intensity_wan_per_mu",
+        Label("投资强度（万元/亩）", "Investment intensity (10k CNY per mu)"),
+        FieldKind.FLOAT,
+    ),
+    FieldSpec(
+        "tax_per_mu_wan",
+        Label("亩均税收（万元/亩·年）", "Tax per mu (10k CNY per mu per year)"),
+        FieldKind.FLOAT,
+    ),
+)
+
 
 IDLE_LAND = LayerSpec(
     id="idle_land",
@@ -275,16 +367,18 @@ IDLE_LAND = LayerSpec(
         FieldSpec("owner_name", Label("权属单位", "Holder")),
         FieldSpec("current_use", Label("现状用途", "Current use")),
         _PLANNED_USE,
-        FieldSpec("far_max", Label("容积率上限", "Max. floor-area ratio"), FieldKind.FLOAT),
+        _FAR_MAX,
         FieldSpec("site_readiness", Label("基础设施条件", "Site readiness")),
-        FieldSpec("target_industry", Label("招商方向", "Target industry")),
-        FieldSpec("start_price_wan", Label("起始价", "Starting price"), FieldKind.MONEY_WAN),
+        _TARGET_INDUSTRY,
+        _START_PRICE,
+        *_SELLING_FIELDS,
         _CONSTRAINTS,
         FieldSpec("idle_since", Label("闲置起算日", "Idle since"), FieldKind.DATE, public=False),
         _RESERVE_DATE,
         _LISTING_START,
         _HANDOVER_DATE,
     ),
+    offered_statuses=("ready", "promoting", "listed"),
 )
 
 SHANTYTOWN = LayerSpec(
@@ -314,6 +408,10 @@ SHANTYTOWN = LayerSpec(
             tracked=True,
         ),
         _PLANNED_USE,
+        _FAR_MAX,
+        _TARGET_INDUSTRY,
+        _START_PRICE,
+        *_SELLING_FIELDS,
         _CONSTRAINTS,
         FieldSpec("vacated_date", Label("腾空日期", "Vacated on"), FieldKind.DATE, tracked=True),
         FieldSpec(
@@ -323,6 +421,7 @@ SHANTYTOWN = LayerSpec(
         _LISTING_START,
         _HANDOVER_DATE,
     ),
+    offered_statuses=("ready", "listed"),
 )
 
 RENOVATION = LayerSpec(
@@ -331,12 +430,12 @@ RENOVATION = LayerSpec(
     short_name=Label("老旧小区", "Old compounds"),
     geometry=GeometryKind.POLYGON,
     statuses=(
-        StatusSpec("planned", Label("已纳入年度计划", "In annual plan"), _BLUE),
-        StatusSpec("preparing", Label("前期工作", "Preparation"), _CYAN),
+        StatusSpec("planned", Label("已纳入年度计划", "In annual plan"), _INDIGO_DARK),
+        StatusSpec("preparing", Label("前期工作", "Preparation"), _INDIGO),
         StatusSpec("tendering", Label("招投标", "Tendering"), _YELLOW),
-        StatusSpec("under_construction", Label("在建（已开工）", "Under construction"), _ORANGE),
-        StatusSpec("works_completed", Label("已完工", "Works completed"), _GREEN_LIGHT),
-        StatusSpec("accepted", Label("已竣工验收", "Accepted"), _GREEN),
+        StatusSpec("under_construction", Label("在建（已开工）", "Under construction"), _BROWN),
+        StatusSpec("works_completed", Label("已完工", "Works completed"), _TEAL_LIGHT),
+        StatusSpec("accepted", Label("已竣工验收", "Accepted"), _TEAL_DARK),
         _on_hold(),
     ),
     fields=(
@@ -360,6 +459,7 @@ RENOVATION = LayerSpec(
         _CONTRACTOR,
         *_SCHEDULE,
     ),
+    investor_context=True,
 )
 
 ROADS = LayerSpec(
@@ -368,13 +468,13 @@ ROADS = LayerSpec(
     short_name=Label("道路", "Roads"),
     geometry=GeometryKind.LINE,
     statuses=(
-        StatusSpec("planning", Label("规划谋划", "Planning"), _GREY),
-        StatusSpec("preliminary", Label("前期工作", "Preliminary approvals & design"), _BLUE),
-        StatusSpec("land_clearance", Label("征地拆迁", "Land acquisition & demolition"), _PURPLE),
+        StatusSpec("planning", Label("规划谋划", "Planning"), _BLUE_GREY_DARK),
+        StatusSpec("preliminary", Label("前期工作", "Preliminary approvals & design"), _INDIGO),
+        StatusSpec("land_clearance", Label("征地拆迁", "Land acquisition & demolition"), _PINK),
         StatusSpec("tendering", Label("招投标", "Tendering"), _YELLOW),
-        StatusSpec("under_construction", Label("在建", "Under construction"), _ORANGE),
-        StatusSpec("open_to_traffic", Label("已交工通车", "Open to traffic"), _GREEN_LIGHT),
-        StatusSpec("accepted", Label("已竣工验收", "Final acceptance"), _GREEN),
+        StatusSpec("under_construction", Label("在建", "Under construction"), _BROWN),
+        StatusSpec("open_to_traffic", Label("已交工通车", "Open to traffic"), _TEAL),
+        StatusSpec("accepted", Label("已竣工验收", "Final acceptance"), _TEAL_DARK),
         _on_hold("暂缓/停工", "On hold / suspended", dashed=True),
     ),
     fields=(
@@ -398,6 +498,12 @@ ROADS = LayerSpec(
         FieldSpec("issues", Label("存在问题", "Open issues"), public=False),
         *_SCHEDULE,
     ),
+    investor_context=True,
+)
+
+# The fields the 招商要点 (landmap.promotion.facts) presents for an offered plot.
+SELLING_FIELD_KEYS = frozenset(
+    {f.key for f in _SELLING_FIELDS} | {"far_max", "target_industry", "start_price_wan"}
 )
 
 LAYERS: tuple[LayerSpec, ...] = (IDLE_LAND, SHANTYTOWN, RENOVATION, ROADS)
@@ -412,6 +518,13 @@ SUBDISTRICTS: dict[str, Label] = {
     "玉泉街道": Label("玉泉街道", "Yuquan"),
     "格里坪镇": Label("格里坪镇", "Geliping town"),
 }
+
+
+def split_codes(value: object) -> list[str]:
+    """The codes of a ``CHOICES`` value ("road,power" → ["road", "power"]); blanks dropped."""
+    if value is None or (isinstance(value, float) and value != value):
+        return []
+    return [c.strip() for c in str(value).replace("，", ",").split(",") if c.strip()]
 
 
 def subdistrict_label(name: str, lang: str) -> str:

@@ -24,7 +24,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -68,6 +68,7 @@ __all__ = [
     "PictureFormat",
     "build_map_figure",
     "format_date",
+    "pdf_timestamp",
     "render_map_picture",
 ]
 
@@ -205,7 +206,7 @@ def render_map_picture(
     # a character comes from a host CFF font (Noto Sans CJK's .ttc) Type 3 is the safe choice:
     # it turns each glyph into drawing commands, readable by every PDF viewer.
     fonttype = 42 if _covered_by_vendored_font(_strings_of(fig)) else 3
-    metadata = {"Title": title, "Creator": "landmap", "CreationDate": when}
+    metadata = {"Title": title, "Creator": "landmap", "CreationDate": pdf_timestamp(when)}
     with _render_lock, mpl.rc_context({"pdf.fonttype": fonttype}):
         fig.savefig(out, format="pdf", metadata=metadata)
     return out.getvalue()
@@ -658,6 +659,16 @@ def _china_time(now: datetime | None) -> datetime:
     if now.tzinfo is None:
         return now.replace(tzinfo=SHANGHAI)
     return now.astimezone(SHANGHAI)
+
+
+def pdf_timestamp(when: datetime | None = None) -> datetime:
+    """``when`` (default: now) as matplotlib should write it into a PDF's /CreationDate: in UTC.
+
+    matplotlib (3.11) writes a zone's offset with the sign of ``time.timezone`` (seconds *west*
+    of UTC), so Beijing time came out as ``-08'00'`` and viewers showed the date 16 hours late.
+    In UTC it writes ``Z``, which every viewer turns back into the reader's own time.
+    """
+    return _china_time(when).astimezone(UTC)
 
 
 def format_date(when: datetime, lang: str) -> str:

@@ -3,9 +3,10 @@
 Why not ``folium.GeoJson``: it embeds every column of the frame, full-precision coordinates and a
 per-feature bbox, emits a style ``switch`` that grows with the feature count, and its
 GeoJsonTooltip/GeoJsonPopup put values into ``innerHTML`` unescaped (security.md §2.1 X2).
-Here each feature carries only ``id``, ``n`` (name) and ``s`` (status code); coordinates are
-rounded to ~0.1 m; colours and labels are looked up in small per-layer tables; and tooltips are
-built with ``textContent``, so a name is always shown as text, never parsed as HTML.
+Here each feature carries only ``id``, ``n`` (name), ``s`` (status code) and, once deadlines are
+judged, ``d`` (deadline state); coordinates are rounded to ~0.1 m; colours and labels are looked
+up in small per-layer tables; and tooltips are built with ``textContent``, so a name is always
+shown as text, never parsed as HTML.
 
 No Streamlit here: the UI hands the groups to ``st_folium(feature_group_to_add=...)``, which swaps
 them inside the existing map, so filtering never resets the user's zoom
@@ -26,6 +27,7 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from landmap.colours import blend
 from landmap.deadlines import DeadlineState
 from landmap.geoencode import DECODER_JS, encode_geometries
 from landmap.i18n import t
@@ -39,6 +41,9 @@ from landmap.layers import (
 from landmap.offline import OfflineFullscreen, OfflineMap, OfflineMeasureControl
 
 DISTRICT_CENTER = (26.612, 101.560)
+# Without tiles Leaflet shows a dull grey; a paper tone reads better in meetings and print. The
+# fills are half transparent, so this is also what their colours are seen against.
+MAP_BACKGROUND = "#f3f1ec"
 
 SELECTION_STYLE = {"color": "#ff1744", "weight": 5, "opacity": 1.0, "fill": False}
 BOUNDARY_STYLE = {
@@ -146,6 +151,14 @@ def status_style(spec: LayerSpec, status: StatusSpec) -> dict[str, object]:
     if status.dashed:
         style["dashArray"] = "6 4"
     return style
+
+
+def drawn_colour(style: Mapping[str, object]) -> str:
+    """The colour a path of ``style`` is seen in on the bare map: its fill (polygons) or its
+    stroke (lines) at its opacity over ``MAP_BACKGROUND``."""
+    if "fillColor" in style:
+        return blend(str(style["fillColor"]), float(style["fillOpacity"]), MAP_BACKGROUND)
+    return blend(str(style["color"]), float(style["opacity"]), MAP_BACKGROUND)
 
 
 def layer_style_tables(
@@ -367,9 +380,9 @@ def base_map(lang: str, bounds: Sequence[Sequence[float]] | None = None) -> foli
     ).add_to(fmap)
     OfflineMeasureControl(lang=lang).add_to(fmap)
     MetricScale().add_to(fmap)
-    # Without tiles Leaflet shows a dull grey; a paper tone reads better in meetings and print.
     fmap.get_root().header.add_child(
-        Element("<style>.leaflet-container{background:#f3f1ec}</style>"), name="landmap_css"
+        Element(f"<style>.leaflet-container{{background:{MAP_BACKGROUND}}}</style>"),
+        name="landmap_css",
     )
     if bounds is not None:
         fmap.fit_bounds(bounds)

@@ -9,7 +9,7 @@ layers and stages. The frames are those the map shows, so the dashboard follows 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 import geopandas as gpd
 import pandas as pd
@@ -145,6 +145,34 @@ def statuses_reached_by_month(
     return table.drop(columns="_layer").reset_index(drop=True)
 
 
+def months_without_updates(
+    history: pd.DataFrame, frames: Mapping[str, gpd.GeoDataFrame], until: date
+) -> list[str]:
+    """The months ('YYYY-MM', Beijing time) in which no feature of ``frames`` was updated,
+    from the month of the first update to the month of ``until`` (today), oldest first.
+
+    An update is any history row (any field, any source) or a feature's ``updated_at`` date,
+    so a month with only an import or a ledger is not flagged. Nothing at all gives no months:
+    there is no start to count from.
+    """
+    shown = {(layer_id, str(fid)) for layer_id, frame in frames.items() for fid in frame["id"]}
+    months: set[str] = set()
+    if not history.empty and {"layer", "feature_id", "changed_at"} <= set(history.columns):
+        keys = zip(history["layer"].astype(str), history["feature_id"].astype(str), strict=True)
+        for key, stamp in zip(keys, history["changed_at"], strict=True):
+            month = _shanghai_month(stamp)
+            if month is not None and key in shown:
+                months.add(month)
+    for frame in frames.values():
+        if "updated_at" in frame.columns:
+            months.update(m for m in map(_shanghai_month, frame["updated_at"]) if m)
+    last = until.strftime("%Y-%m")
+    if not months or min(months) > last:
+        return []
+    every = pd.period_range(min(months), last, freq="M").strftime("%Y-%m")
+    return [m for m in every if m not in months]
+
+
 def _status_order(layer: LayerSpec, present: pd.Index) -> list[str]:
     known = [c for c in layer.status_codes if c in present]
     return known + sorted(str(c) for c in present if c not in layer.status_codes)
@@ -180,8 +208,12 @@ def _shanghai_month(value: object) -> str | None:
     already (what a ledger typed by hand would mean)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.strftime("%Y-%m")  # a DATE column (updated_at) read by GDAL
     try:
-        moment = datetime.fromisoformat(str(value).strip())
+        moment = (
+            value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
+        )
     except ValueError:
         return None
     if moment.tzinfo is None:

@@ -3,7 +3,8 @@
 ``layers`` comma list of layer ids (absent = all, empty = none), ``status`` comma list of status
 codes, ``plot`` a feature id, plus ``subdistrict``, ``q`` (search), ``lang``, ``basemap``,
 ``colour`` (``status`` or ``deadline``), ``deadline`` (``overdue``/``due_soon`` filter) and
-``view`` (``map``, ``dashboard``, ``data``).
+``view`` (``map``, ``dashboard``, ``data``) and ``short`` (the comparison shortlist: up to 4
+feature ids, in the order they were added).
 Unknown values are dropped rather than failing: a link typed by hand still opens the map.
 """
 
@@ -21,6 +22,7 @@ ALL_LAYER_IDS = tuple(layer.id for layer in LAYERS)
 VIEWS = ("map", "dashboard", "data")
 COLOUR_MODES = ("status", "deadline")
 DEADLINE_FILTERS = ("overdue", "due_soon")
+MAX_SHORTLIST = 4  # plots compared side by side (what site-selection portals settle on)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class ViewState:
     basemap: str = "none"
     view: str = "map"
     colour: str = "status"
+    shortlist: tuple[str, ...] = ()
 
 
 def _first(params: Mapping[str, str | Sequence[str]], name: str) -> str | None:
@@ -70,8 +73,10 @@ def parse_query(
     deadlines = frozenset(
         d for d in _split(_first(params, "deadline") or "") if d in DEADLINE_FILTERS
     )
+    shortlist = tuple(dict.fromkeys(s[:200] for s in _split(_first(params, "short") or "")))
     return ViewState(
         filter=FeatureFilter(shown, statuses, subdistricts, text, deadlines),
+        shortlist=shortlist[:MAX_SHORTLIST],
         plot=plot[:200] if plot else None,
         lang=lang if lang in LANGUAGES else DEFAULT_LANGUAGE,
         basemap=basemap if basemap in BASEMAPS else "none",
@@ -106,4 +111,6 @@ def to_query(state: ViewState, layers: Sequence[LayerSpec] = LAYERS) -> dict[str
         params["colour"] = state.colour
     if flt.deadlines:
         params["deadline"] = ",".join(d for d in DEADLINE_FILTERS if d in flt.deadlines)
+    if state.shortlist:
+        params["short"] = ",".join(state.shortlist)
     return params

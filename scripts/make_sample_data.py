@@ -36,7 +36,8 @@ if str(REPO_ROOT) not in sys.path:  # run as a plain script, the package is not 
     sys.path.insert(0, str(REPO_ROOT))
 
 from landmap.geo import METRIC_CRS, SQUARE_METRES_PER_MU, STORE_CRS  # noqa: E402
-from landmap.layers import LAYER_BY_ID, LayerSpec  # noqa: E402
+from landmap.layers import LAYER_BY_ID, FieldKind, LayerSpec  # noqa: E402
+from scripts.sample_selling_facts import READY_STAGES, facts_rng, selling_facts  # noqa: E402
 
 DATA_DIR = REPO_ROOT / "data"
 SAMPLE_PATH = DATA_DIR / "xiqu_sample.gpkg"
@@ -1138,6 +1139,11 @@ def to_frame(layer: LayerSpec, rows: list[dict[str, object]]) -> gpd.GeoDataFram
         extra = set(row) - {*columns, "geometry"}
         assert not extra, f"{layer.id}: fields not in the registry: {extra}"
     attrs = pd.DataFrame([{c: row[c] for c in columns} for row in rows], columns=columns)
+    for spec in layer.all_fields:  # column types from the registry, even where all are unknown
+        if spec.kind in (FieldKind.INT, FieldKind.YEAR) and attrs[spec.key].isna().any():
+            attrs[spec.key] = attrs[spec.key].astype("Int64")
+        elif spec.kind in (FieldKind.FLOAT, FieldKind.MONEY_WAN, FieldKind.PERCENT):
+            attrs[spec.key] = attrs[spec.key].astype("float64")
     geoms = [to_store(row["geometry"]) for row in rows]
     return gpd.GeoDataFrame(attrs, geometry=geoms, crs=STORE_CRS)
 
@@ -1153,7 +1159,32 @@ def build_sample(boundary: BaseGeometry) -> dict[str, gpd.GeoDataFrame]:
         "shantytown": build_shantytown(rng, district),
         "idle_land": build_idle_land(rng, district),
     }
+    add_selling_facts(rows)
     return {layer_id: to_frame(LAYER_BY_ID[layer_id], rows[layer_id]) for layer_id in LAYER_BY_ID}
+
+
+def add_selling_facts(rows: dict[str, list[dict[str, object]]]) -> None:
+    """The facts investors compare, for the offered layers (scripts/sample_selling_facts.py).
+
+    Drawn from per-feature random streams after everything else, so they change nothing the
+    generator made before them. Vacated shantytown plots get a FAR, target industry and (once
+    ready) a starting price from their planned use, as idle land already has.
+    """
+    for row in rows["shantytown"]:
+        rng = facts_rng(f"{row['id']}/price")
+        land_use = LAND_USES.get(str(row["planned_use_text"]))
+        area_mu = row["geometry"].area / SQUARE_METRES_PER_MU
+        row["far_max"] = round(rng.uniform(*land_use.far), 1) if land_use else None
+        row["target_industry"] = _pick(rng, land_use.industries) if land_use else None
+        priced = land_use is not None and land_use.price_wan_per_mu is not None
+        row["start_price_wan"] = (
+            round(area_mu * rng.uniform(*land_use.price_wan_per_mu), 1)
+            if priced and row["status"] in READY_STAGES
+            else None
+        )
+    for layer_id in ("idle_land", "shantytown"):
+        for row in rows[layer_id]:
+            row.update(selling_facts(row))
 
 
 # --- work-plan milestones and status history ----------------------------------------------------

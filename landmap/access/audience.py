@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 import geopandas as gpd
+import pandas as pd
 
 from landmap.layers import LAYER_BY_ID, FieldSpec, Label, LayerSpec
 
@@ -46,6 +47,12 @@ class Audience(StrEnum):
         """The registry fields of ``layer`` this audience may see, in registry order."""
         return layer.all_fields if self.is_staff else layer.public_fields
 
+    def statuses(self, layer: LayerSpec) -> tuple[str, ...]:
+        """The status codes of ``layer`` this audience can meet (the status filter's choices)."""
+        if self.is_staff or not layer.offered_statuses:
+            return layer.status_codes if self.is_staff or layer.investor_context else ()
+        return tuple(c for c in layer.status_codes if c in layer.offered_statuses)
+
     def label(self, lang: str) -> str:
         """The marker shown on every page: 公开视图 / 内部视图."""
         return _LABELS[self.value].get(lang)
@@ -67,19 +74,32 @@ def visible_columns(layer: LayerSpec, audience: Audience) -> tuple[str, ...]:
     return (*PUBLIC_CORE_COLUMNS, *(f.key for f in audience.fields(layer)))
 
 
+def public_row_mask(frame: gpd.GeoDataFrame, layer: LayerSpec) -> pd.Series:
+    """Which features of ``layer`` the public sees (investor mode, docs/product.md).
+
+    Plots of an offered layer only at the statuses the registry offers (具备供地条件, 招商推介中,
+    挂牌公告中 …): a plot still under expropriation or in a dispute is not advertised. Layers
+    that sell the plots (road projects, renovated compounds) are shown whole; others not at all.
+    """
+    if layer.offered_statuses:
+        return frame["status"].isin(layer.offered_statuses)
+    return pd.Series(layer.investor_context, index=frame.index, dtype=bool)
+
+
 def project_frame(
     frame: gpd.GeoDataFrame, layer: LayerSpec, audience: Audience
 ) -> gpd.GeoDataFrame:
     """``frame`` with only what ``audience`` may see; staff get the frame unchanged.
 
-    The public projection is an allowlist: a column added to the data later (an internal
-    score, a deadline state) stays out until the registry declares it public.
+    Public: the rows of ``public_row_mask`` and the public columns. Both are allowlists: a
+    column added to the data later (an internal score, a deadline state) stays out until the
+    registry declares it public, and a new status stays private until the registry offers it.
     """
     if audience.is_staff:
         return frame
     allowed = set(visible_columns(layer, audience))
     keep = [c for c in frame.columns if c in allowed or c == frame.geometry.name]
-    return frame[keep]
+    return frame.loc[public_row_mask(frame, layer), keep]
 
 
 def project_frames(

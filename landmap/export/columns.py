@@ -109,6 +109,10 @@ def _typed(values: list[object], column: FieldSpec, *, lang: str, human: bool) -
         if human:
             return pd.Series([_date_or_text(v) for v in values], dtype=object)
         return _text_series(values)
+    if column.kind is FieldKind.CHOICES and human and column.choices:
+        return pd.Series(
+            [None if _missing(v) else column.display(v, lang) for v in values], dtype=object
+        )
     if column.kind is FieldKind.CHOICE and human and column.choices:
         texts = [_text(v) for v in values]
         shown = [column.choices[v].get(lang) if v in column.choices else v for v in texts]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -22,9 +23,10 @@ from landmap.ui.data_page import render_data_page
 from landmap.ui.detail import render_detail
 from landmap.ui.exports_panel import render_exports
 from landmap.ui.interest_panel import render_interest, render_interest_list  # issue 11: interest
-from landmap.ui.map_panel import render_legend, render_map
+from landmap.ui.map_panel import render_map
 from landmap.ui.photos_panel import render_photos  # issue 11: photos per plot
 from landmap.ui.progress_panel import render_progress
+from landmap.ui.promotion_panel import render_comparison, render_selling_facts, shortlisted_facts
 from landmap.ui.sidebar import render_language, render_sidebar
 from landmap.ui.tables import apply_table_selection, render_feature_table, render_summary
 
@@ -107,9 +109,16 @@ def _render_map_page(
     with map_col:
         colour = state.colour_mode()
         render_map(dataset, settings, shown, lang, basemap, audience, colour)
-        render_legend(list(shown), lang, colour)
     with detail_col:
-        found = render_detail(frames, state.selected_id(), audience, lang)
+        found = render_detail(
+            frames,
+            state.selected_id(),
+            audience,
+            lang,
+            after_headline=partial(
+                render_selling_facts, frames=frames, settings=settings, lang=lang
+            ),
+        )
         render_photos(settings, found, account, audience, lang)  # issue 11: photos per plot
         render_interest(settings, dataset, found, audience, lang)  # issue 11: interest form
         if found is not None and audience.is_staff:
@@ -117,13 +126,21 @@ def _render_map_page(
             can_edit = account is not None and account.can_edit
             render_progress(settings, spec, row, get_tracking(settings, dataset), lang, can_edit)
 
-    summary_tab, table_tab, export_tab = st.tabs(
-        [t("tabs.summary", lang), t("tabs.table", lang), t("tabs.export", lang)]
+    shortlisted = shortlisted_facts(frames, settings, lang)
+    summary_tab, table_tab, compare_tab, export_tab = st.tabs(
+        [
+            t("tabs.summary", lang),
+            t("tabs.table", lang),
+            t("compare.tab", lang, count=len(shortlisted)),
+            t("tabs.export", lang),
+        ]
     )
     with summary_tab:
         render_summary(shown, lang)
     with table_tab:
         render_feature_table(table, lang)
+    with compare_tab:
+        render_comparison(shortlisted, lang)
     with export_tab:
         render_exports(
             settings,
@@ -134,6 +151,7 @@ def _render_map_page(
             state.colour_mode(),
             state.selected_id(),
             audience,
+            frames,
         )
 
 

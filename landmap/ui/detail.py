@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from landmap.access import Audience
+from landmap.colours import readable_text_colour
 from landmap.escaping import html_text, md_escape
 from landmap.facts import feature_facts
 from landmap.i18n import t
@@ -18,7 +20,11 @@ from landmap.ui import state
 
 
 def render_detail(
-    frames: dict[str, gpd.GeoDataFrame], feature_id: str | None, audience: Audience, lang: str
+    frames: dict[str, gpd.GeoDataFrame],
+    feature_id: str | None,
+    audience: Audience,
+    lang: str,
+    after_headline: Callable[[LayerSpec, pd.Series], None] | None = None,
 ) -> tuple[LayerSpec, pd.Series] | None:
     """The selected feature's facts as ``audience`` may see them; returns its layer and row
     (None if nothing is shown). ``frames`` are that audience's frames (``view_frames``)."""
@@ -59,6 +65,8 @@ def render_detail(
     if row.get("geometry") is None:
         st.warning(t("detail.no_geometry", lang))
 
+    if after_headline is not None:  # e.g. an offered plot's 招商要点, before the records
+        after_headline(spec, row)
     facts = feature_facts(spec, row, audience, lang)
     _facts_table(t("detail.basic", lang), facts.basic)
     _facts_table(t("detail.dates", lang), facts.dates)
@@ -86,10 +94,11 @@ def _headline_html(status_label: str, color: str, figures: list[tuple[str, str]]
         f"{html_text(value)}</div></div>"
         for label, value in figures
     )
+    # Dark or white text, whichever reads at 4.5:1 or better on this status colour (WCAG AA).
     pill = (
         f'<span style="display:inline-block;padding:.2rem .7rem;border-radius:1rem;'
-        f"background:{html_text(color)};color:#fff;font-weight:600;"
-        f'text-shadow:0 0 2px rgba(0,0,0,.6)">{html_text(status_label)}</span>'
+        f"background:{html_text(color)};color:{readable_text_colour(color)};font-weight:600;"
+        f'border:1px solid rgba(0,0,0,.25)">{html_text(status_label)}</span>'
     )
     return (
         f'<div style="display:flex;align-items:flex-end;flex-wrap:wrap;gap:.4rem 0">'

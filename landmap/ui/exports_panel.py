@@ -20,6 +20,7 @@ from landmap.escaping import md_escape
 from landmap.export import ExportFormat, export_features
 from landmap.i18n import t
 from landmap.ledger import ledger_workbook
+from landmap.query import find_feature
 from landmap.report_picture import map_picture
 from landmap.store import GpkgStore
 
@@ -36,9 +37,11 @@ def render_exports(
     colour: str,
     selected_id: str | None,
     audience: Audience,
+    visible: dict[str, gpd.GeoDataFrame],
 ) -> None:
     """The downloads of ``shown`` (``audience``'s frames) for ``audience``: public readers
-    get the public form of every file and no 台账 (it carries versions and internal fields)."""
+    get the public form of every file and no 台账 (it carries versions and internal fields).
+    ``visible`` are the audience's unfiltered frames, where the selected feature is found."""
     st.caption(t("export.intro", lang, filter=md_escape(filter_text)))
     stamp = today_shanghai().strftime("%Y%m%d")
     stem = f"{t('export.stem', lang)}_{stamp}"
@@ -74,7 +77,8 @@ def render_exports(
 
     st.markdown(f"**{t('export.picture_title', lang)}**")
     extent = "all"
-    found = dataset.feature(selected_id) if selected_id else None
+    # The selected feature as this audience sees it (a hidden plot gives no picture extent).
+    found = find_feature(visible, selected_id)
     if found is not None:
         extent = st.radio(
             t("export.extent", lang),

@@ -52,9 +52,10 @@ def render_sidebar(settings: Settings, audience: Audience, can_edit: bool) -> st
     sb.caption(t("filters.status_help", lang))
     for spec in LAYERS:
         labels = {s.code: s.label.get(lang) for s in spec.statuses}
+        options = audience.statuses(spec)
         sb.multiselect(
             spec.name.get(lang),
-            spec.status_codes,
+            options,
             key=state.status_key(spec.id),
             format_func=labels.__getitem__,
             on_change=state.on_layer_status_change,

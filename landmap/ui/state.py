@@ -13,7 +13,7 @@ from landmap.access import Audience
 from landmap.i18n import DEFAULT_LANGUAGE, normalise_language
 from landmap.layers import LAYERS, LayerSpec
 from landmap.query import FeatureFilter
-from landmap.urlstate import ViewState, parse_query, to_query
+from landmap.urlstate import MAX_SHORTLIST, ViewState, parse_query, to_query
 
 LANG = "lang"
 SUBDISTRICTS = "subdistricts"
@@ -26,6 +26,7 @@ TABLE_GENERATION = "table_generation"  # bumped when the selection comes from ou
 VIEW = "view"  # "map", "dashboard" or "data"
 COLOUR = "colour"  # colour the map by "status" or "deadline"
 DEADLINES = "deadline_filter"  # ["overdue", "due_soon"] or a part of it
+SHORTLIST = "shortlist"  # feature ids to compare side by side, in the order added
 INITIAL_BOUNDS = "_initial_bounds"  # where the map opens; fixed for the session (see map_panel)
 _URL_LOADED = "_url_loaded"
 
@@ -54,6 +55,7 @@ def init_from_url(layers: tuple[LayerSpec, ...] = LAYERS) -> None:
     st.session_state[COLOUR] = view.colour
     st.session_state[DEADLINES] = sorted(view.filter.deadlines)
     st.session_state[SELECTED] = view.plot
+    st.session_state[SHORTLIST] = list(view.shortlist)
     st.session_state[FOCUS] = None
     st.session_state[TABLE_GENERATION] = 0
     st.session_state[_URL_LOADED] = True
@@ -125,6 +127,10 @@ def restrict_to(audience: Audience, can_edit: bool) -> None:
     if not audience.is_staff:
         st.session_state[COLOUR] = "status"
         st.session_state[DEADLINES] = []
+        meetable = {code for spec in LAYERS for code in audience.statuses(spec)}
+        chosen = set(st.session_state.get(STATUSES, []))
+        if not chosen <= meetable:
+            set_statuses(chosen & meetable)
 
 
 def view() -> str:
@@ -133,6 +139,24 @@ def view() -> str:
 
 def colour_mode() -> str:
     return str(st.session_state.get(COLOUR) or "status")
+
+
+def shortlist() -> list[str]:
+    return list(st.session_state.get(SHORTLIST, []))
+
+
+def toggle_shortlist(feature_id: str) -> None:
+    """Add ``feature_id`` to the comparison, or take it out if it is in (callback)."""
+    ids = shortlist()
+    if feature_id in ids:
+        ids.remove(feature_id)
+    elif len(ids) < MAX_SHORTLIST:
+        ids.append(feature_id)
+    st.session_state[SHORTLIST] = ids
+
+
+def clear_shortlist() -> None:
+    st.session_state[SHORTLIST] = []
 
 
 def selected_id() -> str | None:
@@ -163,6 +187,7 @@ def write_url(basemap: str) -> None:
         basemap=basemap,
         view=view(),
         colour=colour_mode(),
+        shortlist=tuple(shortlist()),
     )
     wanted = to_query(shown)
     if st.query_params.to_dict() != wanted:

@@ -32,7 +32,7 @@ def map_element(at):
 
 
 def test_opens_in_chinese_with_the_sample_notice(make_app):
-    at = make_app()
+    at = make_app(staff=True)
     assert not at.exception
     assert at.title[0].value == "西区土地与项目一张图"
     assert any("示例数据" in i.value for i in at.info)
@@ -41,7 +41,7 @@ def test_opens_in_chinese_with_the_sample_notice(make_app):
 
 
 def test_status_filter_applies_to_every_layer_with_that_code(make_app):
-    at = make_app()
+    at = make_app(staff=True)  # 已开工 plots are not offered: not in the public view
     total = shown_count(at)
     at.multiselect(key="status__idle_land").select("under_construction").run()
     assert at.multiselect(key="status__renovation").value == ["under_construction"]
@@ -70,7 +70,8 @@ def test_layer_toggle_and_search(make_app):
 
 
 def test_link_restores_filters_and_selection(make_app):
-    at = make_app(query={"layers": "idle_land", "status": "listed,promoting", "plot": "XQ-XZ-001"})
+    query = {"layers": "idle_land", "status": "listed,promoting", "plot": "XQ-XZ-001"}
+    at = make_app(query=query, staff=True)
     assert not at.exception
     assert at.checkbox(key="layer_on__roads").value is False
     assert set(at.multiselect(key="status__idle_land").value) == {"listed", "promoting"}
@@ -180,7 +181,7 @@ def test_link_to_unknown_plot_says_so(make_app):
 
 
 def test_clear_button_unselects(make_app):
-    at = make_app(query={"plot": "XQ-XZ-002"})
+    at = make_app(query={"plot": "XQ-XZ-004"})  # 招商推介中: offered, in the public view
     at.button(key="clear_selection").click().run()
     assert at.session_state["selected_id"] is None
     assert "plot" not in at.query_params

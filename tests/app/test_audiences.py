@@ -132,3 +132,29 @@ def test_a_successful_sign_in_resets_the_count(make_app):
         sign_in(make_app(), "zhang", "wrong-password-123")
     at = sign_in(make_app(), "zhang", PASSWORD)
     assert any("已登录：zhang" in c.value for c in at.caption)
+
+
+def test_a_visitor_sees_the_offered_plots_and_can_filter_only_by_their_statuses(make_app):
+    from tests.app.test_app import shown_count
+
+    public = make_app()
+    staff = make_app(staff=True)
+    assert 0 < shown_count(public) < shown_count(staff)
+    options = public.multiselect(key="status__idle_land").options
+    assert set(options) == {"具备供地条件（净地）", "招商推介中", "挂牌公告中"}
+    # A link naming a status the public never meets filters nothing in: it is dropped.
+    linked = make_app(query={"status": "identified,listed"})
+    assert linked.multiselect(key="status__idle_land").value == ["listed"]
+    table = linked.dataframe[-1].value
+    assert set(table["状态"]) == {"挂牌公告中"}
+
+
+def test_a_link_to_a_plot_not_on_offer_shows_nothing_of_it_to_a_visitor(make_app):
+    at = make_app(query={"plot": "XQ-XZ-001"})  # 已摸排: not offered
+    assert not at.exception
+    assert any("XQ-XZ-001" in plain(w.value) for w in at.warning)  # "not found", no details
+    assert "格里坪工业园区土地整理一期A-01地块" not in every_text(at)
+    script = at.get("component_instance")[0].proto.json_args
+    assert "XQ-XZ-001" not in script  # neither drawn nor outlined as the selection
+    staff = make_app(query={"plot": "XQ-XZ-001"}, staff=True)
+    assert "XQ-XZ-001" in staff.get("component_instance")[0].proto.json_args  # the check works

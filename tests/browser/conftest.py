@@ -119,7 +119,10 @@ def start_server(
 
 @pytest.fixture(scope="module")
 def sample_app(tmp_path_factory) -> Iterator[AppServer]:
-    yield from start_server(tmp_path_factory, None)
+    """The whole sample as staff see it (every feature, deadlines): the deployment setting
+    that shows the internal view without sign-in. The public view has tests of its own
+    (test_audiences_in_browser.py)."""
+    yield from start_server(tmp_path_factory, None, internal_view=True)
 
 
 @pytest.fixture

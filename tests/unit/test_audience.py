@@ -110,8 +110,20 @@ def test_public_frames_hold_no_internal_or_deadline_column(public_frames, staff_
         assert not columns & set(INTERNAL)
         assert not any(c.startswith("deadline") for c in columns)
         assert columns - {"geometry"} <= set(visible_columns(spec, Audience.PUBLIC))
-        assert len(public_frames[spec.id]) == len(staff_frames[spec.id])
+        public_statuses = set(public_frames[spec.id]["status"])
+        assert public_statuses <= set(Audience.PUBLIC.statuses(spec))
     assert "deadline_state" in staff_frames["renovation"].columns
+
+
+def test_the_public_sees_offered_plots_and_the_context_layers_whole(public_frames, staff_frames):
+    for spec in LAYERS:
+        staff, public = staff_frames[spec.id], public_frames[spec.id]
+        if spec.offered_statuses:
+            expected = staff.index[staff["status"].isin(spec.offered_statuses)]
+            assert 0 < len(expected) < len(staff)  # some offered, some not (e.g. 已摸排)
+            assert list(public.index) == list(expected)
+        else:
+            assert spec.investor_context and list(public.index) == list(staff.index)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
 import shapely
 
-from landmap.geoencode import decode_coords, encode_coords, encode_geometries
+from landmap.geoencode import DECODER_JS, decode_coords, encode_coords, encode_geometries
 
 RNG = np.random.default_rng(42)
 
@@ -62,3 +64,21 @@ def test_encoding_is_much_smaller_than_geojson():
     encoded = sum(len(t) for t in encode_geometries(polygons))
     geojson = sum(len(t) for t in shapely.to_geojson(shapely.set_precision(polygons, 1e-6)))
     assert encoded * 3 < geojson
+
+
+def test_the_browser_decoder_keeps_every_property_but_the_geometry():
+    """``colour=deadline`` styles by ``d``: the decoder must hand it to Leaflet (issue #10)."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed; tests/browser covers the decoder in Chromium")
+    square = shapely.Polygon([(101.6, 26.6), (101.61, 26.6), (101.61, 26.61)])
+    item = {"id": "X-1", "n": "名", "s": "listed", "d": "overdue"}
+    text = (
+        json.dumps(item, ensure_ascii=False)[:-1] + ',"g":' + encode_geometries([square])[0] + "}"
+    )
+    script = DECODER_JS + f"\nconsole.log(JSON.stringify(landmapFeatures([{text}])));"
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
+    (feature,) = json.loads(out.stdout)
+    assert feature["properties"] == item
+    assert feature["geometry"]["type"] == "Polygon"
+    assert len(feature["geometry"]["coordinates"][0]) == 4  # closed again

@@ -18,12 +18,14 @@ from matplotlib.image import imread
 from matplotlib.text import Text
 
 from landmap import mapprint
+from landmap.clock import SHANGHAI
 from landmap.dataset import load_dataset, normalise_layer
 from landmap.layers import LAYER_BY_ID
 from landmap.mapprint import FONT_PATH, build_map_figure, render_map_picture
 from landmap.query import FeatureFilter, filter_features
 from landmap.store import GpkgStore
 from tests.conftest import BOUNDARY, ORIGIN_4543, REPO_ROOT, SAMPLE_GPKG, layer_frame, square_4543
+from tests.pdf_reading import creation_date
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -291,3 +293,12 @@ def test_rendering_leaves_global_matplotlib_settings_alone_across_threads():
         thread.join()
     assert not errors
     assert {k: mpl.rcParams[k] for k in before} == before
+
+
+def test_pdf_creation_date_is_the_moment_it_was_made():
+    # Made at 09:30 Beijing time: a viewer must show 09:30 in Beijing (01:30 UTC), not 16 hours
+    # later, which is what a "-08'00'" offset (matplotlib's sign for a zone east of UTC) meant.
+    made = datetime(2026, 11, 24, 9, 30, tzinfo=SHANGHAI)
+    pdf = render_map_picture({}, fmt="pdf", lang="zh", title="西区", data_note="", now=made)
+    assert creation_date(pdf) == made
+    assert creation_date(pdf).astimezone(UTC).hour == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -14,6 +15,7 @@ from landmap.progress_stats import (
     MONTHLY_COLUMNS,
     STATUS_BREAKDOWN_COLUMNS,
     investment_by_layer,
+    months_without_updates,
     status_breakdown,
     statuses_reached_by_month,
 )
@@ -235,6 +237,43 @@ def test_unreadable_times_and_cleared_statuses_are_left_out(frames):
 def test_no_history_yet_gives_an_empty_table():
     empty = statuses_reached_by_month(pd.DataFrame(), {}, "zh")
     assert empty.empty and tuple(empty.columns) == MONTHLY_COLUMNS
+
+
+# --- months without any update (flagged on the monthly chart) ----------------------------------
+
+
+def test_months_without_any_update_are_listed_up_to_this_month(frames):
+    rows = history(
+        ("idle_land", "T-1", "status", "listed", "2026-04-03T09:00:00+08:00"),
+        ("roads", "D-1", "progress_pct", "40", "2026-06-20T10:00:00+08:00"),  # any field counts
+    )
+    assert months_without_updates(rows, frames, date(2026, 9, 2)) == [
+        "2026-05",
+        "2026-07",
+        "2026-08",
+        "2026-09",
+    ]
+
+
+def test_a_month_counts_in_beijing_time_and_only_for_shown_features(frames):
+    rows = history(
+        ("idle_land", "T-1", "status", "listed", "2026-04-03T09:00:00+08:00"),
+        # 16:30 UTC on 31 May is 00:30 on 1 June in Panzhihua: June is not silent.
+        ("roads", "D-1", "status", "under_construction", "2026-05-31T16:30:00Z"),
+        ("idle_land", "T-99", "status", "listed", "2026-07-03T09:00:00+08:00"),  # filtered out
+    )
+    assert months_without_updates(rows, frames, date(2026, 7, 31)) == ["2026-05", "2026-07"]
+    assert months_without_updates(rows, {"roads": frames["roads"]}, date(2026, 7, 1)) == ["2026-07"]
+
+
+def test_an_updated_at_date_from_an_import_counts_as_an_update(frames):
+    rows = history(("idle_land", "T-1", "status", "listed", "2026-04-03T09:00:00+08:00"))
+    imported = {**frames, "roads": frames["roads"].assign(updated_at=["2026-05-12", None])}
+    assert months_without_updates(rows, imported, date(2026, 6, 1)) == ["2026-06"]
+
+
+def test_nothing_ever_updated_flags_no_month(frames):
+    assert months_without_updates(pd.DataFrame(), frames, date(2026, 6, 1)) == []
 
 
 # --- the committed sample ----------------------------------------------------------------------
