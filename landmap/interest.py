@@ -14,14 +14,18 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from landmap.layers import LAYERS
+
 MAX_NAME = 50
 MAX_ORGANISATION = 100
 MAX_PHONE = 30
 MAX_EMAIL = 120
 MAX_MESSAGE = 1000
 MAX_PLOTS = 10
-# Layers whose features an investor can take up: land, not road projects or compounds.
-INTEREST_LAYERS = ("idle_land", "shantytown")
+# Layers whose plots are offered to investors (the registry's ``offered_statuses``): land,
+# not the road projects or compounds shown as context. Which plots of them the public sees is
+# the public view's business (``access.public_row_mask``); the form takes only those.
+INTEREST_LAYERS = tuple(layer.id for layer in LAYERS if layer.offered_statuses)
 
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?][^<>]*>")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{4,28}[0-9]")

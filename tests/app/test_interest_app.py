@@ -14,7 +14,7 @@ from tests.app.test_app import all_text, plain
 from tests.app.test_editing import sign_in
 from tests.conftest import SAMPLE_GPKG
 
-PLOT = "XQ-XZ-001"
+PLOT = "XQ-XZ-004"  # offered (招商推介中): in the public view
 OTHER_VISITOR = "王先生秘密QZX7"
 OTHER_PHONE = "13912345678"
 PASSWORD = "interest-app-password"

@@ -13,7 +13,7 @@ from landmap.store import GpkgStore
 from tests.app.test_app import all_text, plain
 from tests.conftest import SAMPLE_GPKG
 
-PLOT = "XQ-XZ-001"
+PLOT = "XQ-XZ-004"  # offered (招商推介中): in the public view
 
 
 def jpeg() -> bytes:
@@ -52,5 +52,5 @@ def test_staff_see_every_photo_with_the_internal_one_marked(make_app, live):
 
 
 def test_a_plot_without_photos_shows_no_heading_to_a_visitor(make_app, live):
-    at = make_app(live, query={"plot": "XQ-XZ-002"})
+    at = make_app(live, query={"plot": "XQ-XZ-006"})
     assert "现场照片" not in plain(all_text(at))

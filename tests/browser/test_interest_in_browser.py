@@ -22,7 +22,7 @@ from tests.conftest import SAMPLE_GPKG
 
 pytestmark = pytest.mark.browser
 
-PLOT = "XQ-XZ-001"
+PLOT = "XQ-XZ-004"  # offered (招商推介中): in the public view
 EARLIER_NAME = "早先投资人秘密QZX9"
 EARLIER_PHONE = "13700001111"
 VISITOR_NAME = "浏览器访客QZY1"
