@@ -1,4 +1,5 @@
-"""Who may see and do what: audiences (public or staff) and the sign-in throttle."""
+"""Who may see and do what: audiences (public or staff), the sign-in throttle and the limit
+on public form submissions."""
 
 from landmap.access.audience import (
     Audience,
@@ -7,11 +8,13 @@ from landmap.access.audience import (
     project_frames,
     visible_columns,
 )
+from landmap.access.submission_limit import SubmissionLimiter
 from landmap.access.throttle import SignInThrottle
 
 __all__ = [
     "Audience",
     "SignInThrottle",
+    "SubmissionLimiter",
     "audience_for",
     "project_frame",
     "project_frames",

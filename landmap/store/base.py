@@ -11,7 +11,10 @@ if TYPE_CHECKING:  # geopandas is heavy; the SQLite edit worker imports this mod
     import geopandas as gpd
     import pandas as pd
 
+    from landmap.access import Audience
     from landmap.edits import FeatureEdit
+    from landmap.interest import InterestLead
+    from landmap.photos import PhotoInfo, ProcessedPhoto
 
 
 class StoreError(Exception):
@@ -150,4 +153,60 @@ class TrackingStore(FeatureStore, Protocol):
 
     def milestones(self) -> pd.DataFrame:
         """Target milestones: layer, feature_id, target_status, due_date ("YYYY-MM-DD")."""
+        ...
+
+
+class PhotoStore(FeatureStore, Protocol):
+    """Photos per feature (issue #11), kept in the store itself and restored with the data.
+
+    Every read takes the reader's ``audience``: the public audience (the public view, the
+    brochure, the presentation) never gets a photo whose public flag is off.
+    """
+
+    def add_photo(
+        self,
+        layer_id: str,
+        feature_id: str,
+        photo: ProcessedPhoto,
+        *,
+        caption: str,
+        public: bool,
+        user: str,
+    ) -> PhotoInfo:
+        """Store a photo re-encoded by ``photos.process_photo``; FeatureNotFound if the
+        feature is not in its table once (nothing written)."""
+        ...
+
+    def set_photo_public(self, photo_id: str, public: bool, *, user: str) -> bool:
+        """Change a photo's public flag; False if there is no such photo."""
+        ...
+
+    def delete_photo(self, photo_id: str, *, user: str) -> bool:
+        """Remove a photo; False if there is no such photo."""
+        ...
+
+    def photos(self, feature_id: str | None = None, *, audience: Audience) -> list[PhotoInfo]:
+        """The photos ``audience`` may see (of one feature, or all), oldest first."""
+        ...
+
+    def photo_bytes(
+        self, photo_id: str, *, audience: Audience, thumbnail: bool = False
+    ) -> bytes | None:
+        """One photo's JPEG (or thumbnail JPEG); None if missing or not for ``audience``."""
+        ...
+
+
+class InterestStore(FeatureStore, Protocol):
+    """Investors' expressions of interest (issue #11): written by the public, read by staff.
+
+    A restore keeps them as they are (like the history).
+    """
+
+    def add_interest(self, lead: InterestLead, *, lang: str) -> str:
+        """Store a checked lead with the time (Asia/Shanghai); returns its id."""
+        ...
+
+    def interest_leads(self) -> pd.DataFrame:
+        """Every lead, newest first: interest_id, submitted_at, name, organisation, phone,
+        email, message, plot_ids (a tuple), lang. Staff only."""
         ...

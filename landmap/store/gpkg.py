@@ -41,6 +41,7 @@ from landmap.store.base import (
     TableMissingError,
 )
 from landmap.store.filelock import LOCK_TIMEOUT_S, LockTimeout, store_lock
+from landmap.store.gpkg_records import GpkgRecords
 from landmap.store.gpkg_sql import HISTORY_TABLE, MILESTONES_TABLE, VERSIONS_TABLE
 from landmap.store.sqlite_worker import edits_to_json
 
@@ -62,8 +63,9 @@ MILESTONE_COLUMNS = ("layer", "feature_id", "target_status", "due_date")
 EDIT_WORKER_TIMEOUT_S = LOCK_TIMEOUT_S + 30
 
 
-class GpkgStore:
-    """One GeoPackage file; each layer is a table named by the layer id."""
+class GpkgStore(GpkgRecords):
+    """One GeoPackage file; each layer is a table named by the layer id. Photos and interest
+    leads live in two tables of the same file (``GpkgRecords``)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -222,9 +224,10 @@ class GpkgStore:
             raise StoreError(self.source_name, f"backup {backup_id!r} not found")
 
         def build(scratch: Path) -> None:
-            # The layers come back; the progress tables (history, milestones, versions) stay as
-            # they are now, so a restore never erases who changed what. What the restore
-            # changes is itself recorded in the history.
+            # The layers and the photos come back; the progress tables (history, milestones,
+            # versions) and the interest leads stay as they are now, so a restore never erases
+            # who changed what or who asked about a plot. What the restore changes is itself
+            # recorded in the history.
             saved = {str(name) for name, kind in pyogrio.list_layers(source) if kind is not None}
             shutil.copy2(self.path, scratch)
             for layer in LAYERS:
@@ -232,6 +235,7 @@ class GpkgStore:
                     old = pyogrio.read_dataframe(source, layer=layer.id, on_invalid="ignore")
                     note = f"恢复备份 {backup_id} / restored backup {backup_id}"
                     self._write_table(scratch, layer.id, old, user, note, source="restore")
+            self.restore_photos_into(scratch, source)  # in the edit worker: sqlite3, not GDAL
 
         return self._replace_file(
             build, expected_version, "*", "restore", user, f"before restoring {backup_id}"

@@ -2,11 +2,14 @@
 
 A child process so that the live GeoPackage is opened with Python's sqlite3 only here, never
 beside GDAL's SQLite in the app's process (security.md D2). Reads one JSON request on stdin,
-writes one JSON answer on stdout; ``GpkgStore.apply_edits`` is the only caller.
+writes one JSON answer on stdout; ``GpkgStore`` is the only caller. The request's ``op`` says
+what to do: "edits" (the default: status updates), or one of the photo and interest writes
+of ``records_sql`` (``RECORD_OPS``; photo bytes travel base64-encoded).
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import sqlite3
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from landmap.edits import FeatureEdit, FieldChange
+from landmap.store import records_sql
 from landmap.store.filelock import LockTimeout, store_lock
 from landmap.store.gpkg_sql import (
     EditsConflicted,
@@ -23,6 +27,8 @@ from landmap.store.gpkg_sql import (
     apply_edits,
     connect,
 )
+
+RECORD_OPS = ("add_photo", "update_photo", "add_interest", "restore_photos")
 
 
 def edits_to_json(edits: list[FeatureEdit]) -> list[dict[str, Any]]:
@@ -45,6 +51,8 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     path = Path(request["path"])
     if not path.is_file():
         return {"ok": False, "kind": "error", "detail": "file not found"}
+    if request.get("op", "edits") in RECORD_OPS:
+        return handle_record(request, path)
     edits = edits_from_json(request["edits"])
     now = datetime.fromisoformat(request["now"])
     try:
@@ -80,6 +88,53 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     except sqlite3.Error as exc:
         return {"ok": False, "kind": "error", "detail": f"{type(exc).__name__}: {exc}"}
     return {"ok": True, "applied": dataclasses.asdict(applied)}
+
+
+def handle_record(request: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A photo or interest write; ``restore_photos`` works on a restore's private scratch
+    copy, which the restoring parent already holds the store's lock for."""
+    op = request["op"]
+    now = datetime.fromisoformat(request["now"])
+    try:
+        if op == "restore_photos":
+            return _on_connection(
+                path, lambda con: records_sql.restore_photos(con, Path(request["source"]), now)
+            )
+        with store_lock(path, float(request.get("lock_timeout_s", 30))):
+            if op == "add_photo":
+                row = dict(request["row"])
+                row["image"] = base64.b64decode(row["image"])
+                row["thumbnail"] = base64.b64decode(row["thumbnail"])
+                return _on_connection(path, lambda con: records_sql.add_photo(con, row, now))
+            if op == "update_photo":
+                return _on_connection(
+                    path,
+                    lambda con: records_sql.update_photo(
+                        con,
+                        str(request["photo_id"]),
+                        now,
+                        public=request.get("public"),
+                        delete=bool(request.get("delete")),
+                    ),
+                )
+            return _on_connection(
+                path, lambda con: records_sql.add_interest(con, dict(request["row"]), now)
+            )
+    except records_sql.FeatureMissing as exc:
+        return {"ok": False, "kind": "not_editable", "detail": str(exc)}
+    except LockTimeout:
+        return {"ok": False, "kind": "busy"}
+    except sqlite3.Error as exc:
+        return {"ok": False, "kind": "error", "detail": f"{type(exc).__name__}: {exc}"}
+
+
+def _on_connection(path: Path, work: Any) -> dict[str, Any]:
+    con = connect(path)
+    try:
+        result = work(con)
+    finally:
+        con.close()
+    return {"ok": True, "result": result}
 
 
 def main() -> int:

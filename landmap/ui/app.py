@@ -22,7 +22,9 @@ from landmap.ui.data import get_dataset, get_tracking, view_frames
 from landmap.ui.data_page import render_data_page
 from landmap.ui.detail import render_detail
 from landmap.ui.exports_panel import render_exports
+from landmap.ui.interest_panel import render_interest, render_interest_list
 from landmap.ui.map_panel import render_map
+from landmap.ui.photos_panel import render_photos
 from landmap.ui.presentation import render_presentation
 from landmap.ui.progress_panel import render_progress
 from landmap.ui.promotion_panel import render_comparison, render_selling_facts, shortlisted_facts
@@ -69,6 +71,7 @@ def main() -> None:
         shown = filter_features(view_frames(settings, dataset, audience), flt)
         st.caption(md_escape(describe_filter(flt, lang)))
         render_dashboard(shown, get_tracking(settings, dataset), today_shanghai(), lang)
+        render_interest_list(settings, dataset, audience, lang)  # staff only
     else:
         _render_map_page(settings, dataset, account, audience, basemap, lang)
     state.write_url(basemap)
@@ -122,6 +125,8 @@ def _render_map_page(
                 render_selling_facts, frames=frames, settings=settings, dataset=dataset, lang=lang
             ),
         )
+        render_photos(settings, found, account, audience, lang)
+        render_interest(settings, dataset, found, audience, lang)
         if found is not None and audience.is_staff:
             spec, row = found
             can_edit = account is not None and account.can_edit

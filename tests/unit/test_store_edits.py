@@ -175,4 +175,9 @@ def test_only_the_edit_worker_opens_the_store_with_python_sqlite3():
         for path in (REPO_ROOT / "landmap").rglob("*.py")
         if "import sqlite3" in path.read_text("utf-8")
     )
-    assert users == ["landmap/store/gpkg_sql.py", "landmap/store/sqlite_worker.py"]
+    # records_sql (photos, interest leads) runs only inside the worker, as gpkg_sql does.
+    assert users == [
+        "landmap/store/gpkg_sql.py",
+        "landmap/store/records_sql.py",
+        "landmap/store/sqlite_worker.py",
+    ]

@@ -1,0 +1,125 @@
+"""Expressions of interest in the app: a visitor sends one and sees nothing of anyone's; staff
+see the list, the plot's count and can export it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from landmap.accounts import Role, accounts_path, add_account
+from landmap.interest import InterestDraft, check_interest
+from landmap.store import GpkgStore
+from tests.app.test_app import all_text, plain
+from tests.app.test_editing import sign_in
+from tests.conftest import SAMPLE_GPKG
+
+PLOT = "XQ-XZ-004"  # offered (招商推介中): in the public view
+OTHER_VISITOR = "王先生秘密QZX7"
+OTHER_PHONE = "13912345678"
+PASSWORD = "interest-app-password"
+
+
+@pytest.fixture
+def live(tmp_path):
+    path = tmp_path / "live.gpkg"
+    shutil.copyfile(SAMPLE_GPKG, path)
+    lead = check_interest(
+        InterestDraft(name=OTHER_VISITOR, phone=OTHER_PHONE, message="想看地", plot_ids=(PLOT,)),
+        {PLOT},
+    )
+    GpkgStore(path).add_interest(lead, lang="zh")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def fresh_limiter():
+    from landmap.ui.interest_panel import submission_limiter
+
+    submission_limiter.clear()
+    yield
+    submission_limiter.clear()
+
+
+def page_text(at) -> str:
+    parts = [plain(all_text(at))]
+    parts += [str(e.label) for e in at.expander]
+    parts += [str(b.label) for b in at.get("download_button")]
+    parts += [h.value for h in at.subheader]
+    return "\n".join(parts)
+
+
+def fill_interest(at, **values):
+    for name, value in values.items():
+        widget = at.text_area if name == "message" else at.text_input
+        widget(key=f"interest_{name}__{PLOT}").input(value)
+    next(b for b in at.button if b.label == "提交意向").click().run()
+    return at
+
+
+def test_a_visitor_sends_interest_and_sees_no_leads_or_counts(make_app, live):
+    at = make_app(live, query={"plot": PLOT})
+    assert not at.exception
+    shown = page_text(at)
+    assert "有意向？登记联系方式" in shown
+    assert "隐私说明" in shown
+    assert OTHER_VISITOR not in shown and OTHER_PHONE not in shown
+    assert "意向登记：" not in shown  # no count for the public
+    assert at.multiselect(key=f"interest_plots__{PLOT}").value == [PLOT]
+
+    fill_interest(at, name="李<b>四</b>", phone="028-1234 5678", message="=HYPERLINK(1)")
+    assert not at.exception
+    assert any("已收到您的意向登记" in s.value for s in at.success)
+    shown = page_text(at)
+    assert OTHER_VISITOR not in shown and "意向登记：" not in shown
+    assert at.text_input(key=f"interest_name__{PLOT}").value == ""  # nothing stays on the page
+
+    leads = GpkgStore(live).interest_leads()
+    assert len(leads) == 2
+    newest = leads.iloc[0]
+    assert newest["name"] == "李四"  # the tag is gone, the text kept
+    assert newest["phone"] == "028-1234 5678"
+    assert newest["plot_ids"] == (PLOT,)
+    assert newest["submitted_at"].endswith("+08:00")
+
+
+def test_an_incomplete_form_is_refused_and_kept(make_app, live):
+    at = make_app(live, query={"plot": PLOT})
+    fill_interest(at, name="赵六")
+    assert any("电话或电子邮箱" in e.value for e in at.error)
+    assert at.text_input(key=f"interest_name__{PLOT}").value == "赵六"
+    assert len(GpkgStore(live).interest_leads()) == 1
+
+
+def test_a_visitor_is_limited_per_session(make_app, live):
+    at = make_app(live, query={"plot": PLOT})
+    for i in range(3):
+        fill_interest(at, name=f"访客{i}", email=f"v{i}@example.com")
+        assert any("已收到" in s.value for s in at.success)
+    fill_interest(at, name="访客4", email="v4@example.com")
+    assert any("提交过于频繁" in w.value for w in at.warning)
+    assert len(GpkgStore(live).interest_leads()) == 4  # 1 seeded + 3
+
+
+def test_staff_see_the_count_the_list_and_the_export(make_app, live):
+    at = make_app(live, query={"plot": PLOT}, staff=True)
+    assert not at.exception
+    shown = page_text(at)
+    assert "意向登记：1 条" in shown
+    assert "有意向？登记联系方式" not in shown  # the form is for visitors
+    at = make_app(live, query={"view": "dashboard"}, staff=True)
+    shown = page_text(at)
+    assert "投资意向登记" in shown
+    assert OTHER_VISITOR in shown and OTHER_PHONE in shown
+    assert any(b.label == "导出 Excel" for b in at.get("download_button"))
+
+
+def test_a_signed_in_viewer_sees_the_count_a_visitor_does_not(make_app, live):
+    add_account(accounts_path(), "interest_viewer", Role.VIEWER, PASSWORD)
+    at = make_app(live, query={"plot": PLOT})
+    assert "意向登记：" not in page_text(at)
+    sign_in(at, "interest_viewer", PASSWORD)
+    assert not at.exception
+    shown = page_text(at)
+    assert "意向登记：1 条" in shown
+    assert "有意向？登记联系方式" not in shown
