@@ -17,7 +17,7 @@ from landmap.clock import SHANGHAI
 from landmap.config import load_settings
 from landmap.dataset import load_dataset
 from landmap.i18n import t
-from landmap.promotion.brochure import LANGS, PlotNotOffered, make_brochure
+from landmap.promotion.brochure import LANGS, PlotNotOffered, make_brochure, public_photos
 from landmap.store import GpkgStore
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
@@ -63,6 +63,7 @@ def run_brochure(
             boundary=dataset.boundary,
             as_of=datetime.now(SHANGHAI),
             is_sample=settings.is_sample_data and store.path == settings.data_path,
+            photos=public_photos(store),
         )
     except PlotNotOffered as exc:
         print(t("brochure.not_offered", lang, id=exc.feature_id), file=sys.stderr)

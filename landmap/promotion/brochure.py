@@ -11,7 +11,7 @@ starts with the comparison table. Text is real text in the vendored CJK font (se
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
@@ -25,9 +25,11 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.image import imread
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import Affine2D
 
+from landmap.access import Audience
 from landmap.colours import readable_text_colour
 from landmap.geo import METRIC_CRS
 from landmap.i18n import t
@@ -50,6 +52,7 @@ from landmap.mapprint import (
 )
 from landmap.promotion.compare import compare
 from landmap.promotion.facts import SellingFacts
+from landmap.store.base import PhotoStore
 
 PAGE_MM = (210.0, 297.0)  # A4 portrait
 _MARGIN = 12.0
@@ -66,6 +69,7 @@ class BrochurePlot:
     facts: Mapping[str, SellingFacts]  # lang → facts ("zh" and/or "en")
     geometry: shapely.Geometry  # EPSG:4326, as the frames hold it
     link: str
+    photos: Sequence[tuple[bytes, str]] = ()  # (JPEG, caption) of public photos, at most 2
 
 
 def plot_link(base_url: str, feature_id: str, lang: str) -> str:
@@ -198,7 +202,11 @@ def _plot_page(
               color="#546e7a")  # fmt: skip
 
     _draw_plot_map(page, plot, frames, boundary)
-    _draw_qr(page, plot.link, langs)
+    if plot.photos:
+        _draw_qr(page, plot.link, langs, size=28.0)
+        _draw_photos(page, plot.photos)
+    else:
+        _draw_qr(page, plot.link, langs)
     _draw_facts(page, plot, langs, top=_MAP_BOX[1] - 6.0)
     _footer(page, lang, as_of, is_sample)
     return page.fig
@@ -309,22 +317,37 @@ def plot_map_png(
     return out.getvalue()
 
 
-def _draw_qr(page: _Page, link: str, langs: Sequence[str]) -> None:
+def _draw_qr(page: _Page, link: str, langs: Sequence[str], size: float = _QR_MM) -> None:
     """The QR code of the plot's public link, with a quiet zone, and the link in words."""
     matrix = np.array([list(row) for row in segno.make(link, error="m").matrix], dtype=float)
     matrix = np.pad(matrix, 4)  # the quiet zone readers need
-    x = PAGE_MM[0] - _MARGIN - _QR_MM
-    y = _MAP_BOX[1] + _MAP_BOX[3] - _QR_MM
-    ax = page.axes(x, y, _QR_MM, _QR_MM)
+    x = PAGE_MM[0] - _MARGIN - size
+    y = _MAP_BOX[1] + _MAP_BOX[3] - size
+    ax = page.axes(x, y, size, size)
     ax.imshow(1 - matrix, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
     caption_y = y - 3.0
     for code in langs:
-        page.text(x + _QR_MM / 2, caption_y, t("brochure.scan", code), 8.0, ha="center", va="top")
+        page.text(x + size / 2, caption_y, t("brochure.scan", code), 8.0, ha="center", va="top")
         caption_y -= 4.0
-    for part in _wrap(link, _em(_QR_MM + 14, 6.5), 3):
-        page.text(x + _QR_MM / 2, caption_y, part, 6.5, ha="center", va="top", color="#455a64")
+    for part in _wrap(link, _em(size + 14, 6.5), 3):
+        page.text(x + size / 2, caption_y, part, 6.5, ha="center", va="top", color="#455a64")
         caption_y -= 3.0
+
+
+def _draw_photos(page: _Page, photos: Sequence[tuple[bytes, str]]) -> None:
+    """Up to two photos side by side under the QR code, each with its caption."""
+    left = _MAP_BOX[0] + _MAP_BOX[2] + 6.0
+    width = (PAGE_MM[0] - _MARGIN - left - 3.0) / 2
+    height = 22.0
+    for n, (jpeg, caption) in enumerate(photos[:2]):
+        x = left + n * (width + 3.0)
+        ax = page.axes(x, _MAP_BOX[1] + 3.5, width, height)
+        ax.imshow(imread(io.BytesIO(jpeg), format="jpeg"))
+        ax.set_axis_off()
+        if caption:
+            line = _wrap(caption, _em(width, 6.5), 1)[0]
+            page.text(x, _MAP_BOX[1] + 2.5, line, 6.5, va="top", color="#455a64")
 
 
 def _draw_facts(page: _Page, plot: BrochurePlot, langs: Sequence[str], top: float) -> None:
@@ -450,8 +473,11 @@ def make_brochure(
     boundary: gpd.GeoDataFrame | None,
     as_of: datetime,
     is_sample: bool = False,
+    photos: Callable[[str], Sequence[tuple[bytes, str]]] | None = None,
 ) -> bytes:
     """The brochure PDF of ``feature_ids`` (one, or a shortlist) from the public frames.
+
+    ``photos`` gives a plot's public photos as (JPEG, caption), e.g. ``public_photos(store)``.
 
     Raises ``PlotNotOffered`` for an id the public view does not hold: a brochure is public
     output, so it is built from public data only, whoever asks for it.
@@ -468,7 +494,22 @@ def make_brochure(
         spec, row = LAYER_BY_ID[found[0]], found[1]
         facts = {code: selling_facts(spec, row, roads, code, contact) for code in _langs(lang)}
         link = plot_link(base_url, feature_id, "en" if lang == "en" else "zh")
-        plots.append(BrochurePlot(facts, row.geometry, link))
+        shown = tuple(photos(feature_id))[:2] if photos else ()
+        plots.append(BrochurePlot(facts, row.geometry, link, shown))
     return render_brochure_pdf(
         plots, lang=lang, frames=public_frames, boundary=boundary, as_of=as_of, is_sample=is_sample
     )
+
+
+def public_photos(store: PhotoStore) -> Callable[[str], list[tuple[bytes, str]]]:
+    """A plot's public photos from ``store``, as (JPEG, caption): what a brochure may show."""
+
+    def load(feature_id: str) -> list[tuple[bytes, str]]:
+        found = []
+        for info in store.photos(feature_id, audience=Audience.PUBLIC)[:2]:
+            jpeg = store.photo_bytes(info.photo_id, audience=Audience.PUBLIC)
+            if jpeg:
+                found.append((jpeg, info.caption))
+        return found
+
+    return load

@@ -13,12 +13,13 @@ import streamlit as st
 from landmap.access import Audience
 from landmap.config import Settings
 from landmap.dataset import Dataset
-from landmap.escaping import html_text
+from landmap.escaping import html_text, md_escape
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID
 from landmap.promotion import selling_facts
-from landmap.promotion.brochure import plot_map_png
+from landmap.promotion.brochure import plot_map_png, public_photos
 from landmap.query import find_feature
+from landmap.store import GpkgStore
 from landmap.ui import state
 from landmap.ui.data import view_frames
 
@@ -92,6 +93,10 @@ def render_presentation(settings: Settings, dataset: Dataset, lang: str) -> None
         st.image(_map_png(dataset.version, ids[index], frames, dataset.boundary), width="stretch")
     with right:
         st.html(_slide_html(facts, lang))
+        for jpeg, caption in public_photos(GpkgStore(settings.ensure_data_file()))(ids[index])[:1]:
+            st.image(jpeg, width="stretch")
+            if caption:
+                st.caption(md_escape(caption))  # the uploader's words, shown as text
 
 
 def _slide_html(facts, lang: str) -> str:

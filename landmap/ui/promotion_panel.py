@@ -22,9 +22,10 @@ from landmap.escaping import html_text
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, LayerSpec
 from landmap.promotion import MAX_SHORTLIST, compare, selling_facts
-from landmap.promotion.brochure import LANGS, make_brochure
+from landmap.promotion.brochure import LANGS, make_brochure, public_photos
 from landmap.promotion.facts import SellingFacts
 from landmap.query import find_feature
+from landmap.store import GpkgStore
 from landmap.ui import state
 from landmap.ui.data import view_frames
 
@@ -188,6 +189,7 @@ def _brochure_pdf(
         boundary=dataset.boundary,
         as_of=datetime.now(SHANGHAI),
         is_sample=settings.is_sample_data,
+        photos=public_photos(GpkgStore(settings.ensure_data_file())),
     )
 
 
