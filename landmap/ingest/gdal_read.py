@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from landmap.ingest.curves import from_wkb_lenient
 from landmap.ingest.gdal_hardening import ALLOWED_DRIVERS, check_registered_drivers
 from landmap.ingest.limits import Limits
 from landmap.ingest.messages import is_out_of_memory, make_problem, reject
@@ -182,9 +183,8 @@ def _layer_out(table, meta: dict, info: dict, source: Source, display: str) -> L
     geoms = _geometries(shapely, wkb, table.num_rows, display, problems)
     _mixed_types(shapely, geoms, display, problems)
     mojibake_rows(attrs, display, problems)
-    attrs = _plain_columns(pa, attrs)
     column = pa.array(shapely.to_wkb(geoms), type=pa.binary())
-    out = attrs.append_column("geometry", column)
+    out = _plain_table(pa, attrs, column)
     metadata = {
         "layer": display,
         "format": KIND_FORMAT[source.kind],
@@ -203,7 +203,8 @@ def _geometries(shapely, wkb, rows: int, layer: str, problems: list):
     if wkb is None:
         return np.full(rows, None, dtype=object)
     present = np.array([w is not None for w in wkb], dtype=bool)
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore")  # one bad ring must not fail the file
+    # One bad ring must not fail the file; arcs (ArcGIS GeoPackages) are made straight.
+    geoms = from_wkb_lenient(wkb)
     broken = np.flatnonzero(present & shapely.is_missing(geoms))
     if broken.size:
         ids = [str(i + 1) for i in broken]
@@ -222,16 +223,39 @@ def _mixed_types(shapely, geoms, layer: str, problems: list) -> None:
         problems.append(make_problem("mixed_geometry", layer=layer, types_zh=zh, types_en=en))
 
 
-def _plain_columns(pa, attrs):
-    """Plain Arrow types with no field metadata; a property called "geometry" is renamed."""
+def _plain_table(pa, attrs, geometry):
+    """Attributes as plain Arrow types plus the WKB ``geometry``, without field metadata.
+
+    Built from the columns and the geometry together, so a file with no attribute columns
+    (GeoJSON ``"properties": {}``) keeps its rows. A property called "geometry" is renamed.
+    """
     fields, arrays = [], []
     for f, column in zip(attrs.schema, attrs.columns, strict=True):
-        kind = f.type.storage_type if isinstance(f.type, pa.ExtensionType) else f.type
-        chunks = [c.storage if isinstance(c, pa.ExtensionArray) else c for c in column.chunks]
         name = "geometry_attribute" if f.name == "geometry" else f.name
+        kind, column = _plain_column(pa, f.type, column)
         fields.append(pa.field(name, kind))
-        arrays.append(pa.chunked_array(chunks, type=kind))
-    return pa.table(arrays, schema=pa.schema(fields))
+        arrays.append(column)
+    fields.append(pa.field("geometry", pa.binary()))
+    arrays.append(pa.chunked_array([geometry], type=pa.binary()))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _plain_column(pa, kind, column):
+    """(type, column): JSON objects and arrays (DataV's ``parent``, ``center``) as JSON text."""
+    import json
+
+    if isinstance(kind, pa.ExtensionType):
+        storage = kind.storage_type
+        chunks = [c.storage if isinstance(c, pa.ExtensionArray) else c for c in column.chunks]
+        column = pa.chunked_array(chunks, type=storage)
+        kind = storage
+    if pa.types.is_nested(kind):
+        texts = [
+            None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+            for v in column.to_pylist()
+        ]
+        return pa.string(), pa.chunked_array([pa.array(texts, type=pa.string())])
+    return kind, column
 
 
 def _crs_metadata(crs: str | None) -> dict[str, str]:

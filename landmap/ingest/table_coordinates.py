@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landmap.ingest.curves import from_wkt_lenient
 from landmap.ingest.mapping import find_id_column, format_row_numbers, normalize_header
 from landmap.ingest.problems import ImportProblem, ImportRejected, Severity, problem
 from landmap.ingest.table_grid import cell_text, is_blank
@@ -363,7 +364,7 @@ def _from_wkt(table: pd.DataFrame, column: str, ids: _RowIds) -> Located:
         ],
         dtype=object,
     )
-    geometry = shapely.from_wkt(texts, on_invalid="ignore")
+    geometry = from_wkt_lenient(texts)  # ArcGIS curves (CIRCULARSTRING …) made straight
     rows = table.index.to_numpy()
     blank = np.array([t is None for t in texts])
     unreadable = ~blank & shapely.is_missing(geometry)
