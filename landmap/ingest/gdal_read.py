@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from landmap.ingest import diagnose
 from landmap.ingest.curves import from_wkb_lenient
 from landmap.ingest.gdal_hardening import ALLOWED_DRIVERS, check_registered_drivers
 from landmap.ingest.limits import Limits
@@ -40,6 +41,10 @@ _FAMILY_NAMES = {
 }
 
 
+# Formats read through the GeoJSON upload kind, named as their users know them.
+DRIVER_FORMAT = {"ESRIJSON": "Esri JSON", "TopoJSON": "TopoJSON"}
+
+
 @dataclass
 class LayerOut:
     """One layer read: its Arrow table (attributes + WKB ``geometry``) and its problems."""
@@ -62,7 +67,7 @@ def read_layers(source: Source, limits: Limits) -> tuple[list[LayerOut], list[Im
         if is_out_of_memory(exc):
             raise
         _diagnose("list_layers", exc)
-        raise _not_readable(source.kind) from exc
+        raise _not_readable(source) from exc
     if len(names) > limits.max_layers:
         file_problems.append(
             make_problem("too_many_layers", count=len(names), limit=limits.max_layers)
@@ -75,7 +80,7 @@ def read_layers(source: Source, limits: Limits) -> tuple[list[LayerOut], list[Im
             layers.append(out)
     if not layers:
         unreadable = any(p.code == "layer_unreadable" for p in file_problems)
-        raise _not_readable(source.kind) if unreadable else reject("no_features")
+        raise _not_readable(source) if unreadable else _no_features(source)
     return layers, file_problems
 
 
@@ -84,8 +89,21 @@ def _diagnose(step: str, exc: BaseException) -> None:
     print(f"landmap worker: {step} failed: {type(exc).__name__}: {exc}"[:500], file=sys.stderr)
 
 
-def _not_readable(kind: str) -> ImportRejected:
-    return reject("not_readable", format=KIND_FORMAT[kind])
+def _not_readable(source: Source) -> ImportRejected:
+    """The refusal that says most about what the file is (diagnose), else "damaged"."""
+    fallback = reject("not_readable", format=KIND_FORMAT[source.kind])
+    if source.kind == "geojson":
+        return diagnose.json_refusal(source.path)
+    if source.kind == "gpkg":
+        return diagnose.geopackage_refusal(source.path, fallback)
+    return fallback
+
+
+def _no_features(source: Source) -> ImportRejected:
+    fallback = reject("no_features")
+    if source.kind == "gpkg":
+        return diagnose.geopackage_refusal(source.path, fallback)
+    return fallback
 
 
 def _read_one(pyogrio, source: Source, name: str, limits: Limits, file_problems: list):
@@ -187,7 +205,7 @@ def _layer_out(table, meta: dict, info: dict, source: Source, display: str) -> L
     out = _plain_table(pa, attrs, column)
     metadata = {
         "layer": display,
-        "format": KIND_FORMAT[source.kind],
+        "format": DRIVER_FORMAT.get(str(info.get("driver")), KIND_FORMAT[source.kind]),
         "driver": str(info.get("driver")),
         "encoding": source.encoding,
         "prj_text": source.prj_text or "",

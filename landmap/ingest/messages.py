@@ -23,10 +23,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the layers you need, or split the file.",
     ),
     "unsupported_type": (
-        "不支持“{ext}”类型的文件。可以上传：GeoPackage（.gpkg）、GeoJSON（.geojson/.json）、"
+        "不支持“{ext}”类型的文件。可以上传：GeoPackage（.gpkg）、GeoJSON/Esri JSON/TopoJSON"
+        "（.geojson/.json）、"
         "压缩成 .zip 的 Shapefile、KML（.kml）或 KMZ（.kmz）。",
-        "Files of type “{ext}” are not supported. You can upload GeoPackage (.gpkg), GeoJSON "
-        "(.geojson/.json), a Shapefile packed into a .zip, KML (.kml) or KMZ (.kmz).",
+        "Files of type “{ext}” are not supported. You can upload GeoPackage (.gpkg), GeoJSON, "
+        "Esri JSON or TopoJSON (.geojson/.json), a Shapefile packed into a .zip, KML (.kml) or "
+        "KMZ (.kmz).",
     ),
     "shapefile_not_zipped": (
         "Shapefile 由多个文件组成，单独的“{ext}”文件无法读取。请把同名的 .shp、.shx、.dbf"
@@ -104,10 +106,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "may be a “zip bomb”, so it is refused.",
     ),
     "zip_no_shp": (
-        "压缩包里没有 .shp 文件（图形），无法读取。请把同名的 .shp、.shx、.dbf 一起压缩。"
-        "如果这是 KMZ 文件，请把扩展名改回 .kmz。",
-        "The zip has no .shp file (the shapes), so nothing can be read. Please zip the .shp, "
-        ".shx and .dbf of the same name together. If this is a KMZ file, rename it to .kmz.",
+        "压缩包里没有 .shp 文件（图形），无法读取。压缩包里是：{names}。Shapefile 需要同名的 .shp、"
+        ".shx、.dbf 一起压缩；如果这是 KMZ 文件，请把扩展名改回 .kmz。",
+        "The zip has no .shp file (the shapes), so nothing can be read. It holds: {names}. A "
+        "Shapefile needs the .shp, .shx and .dbf of the same name zipped together; if this is "
+        "a KMZ file, rename it to .kmz.",
+    ),
+    "zip_no_shp_but": (
+        "压缩包里没有 Shapefile（.shp 文件），而是：{names}。请解压后直接上传其中的“{direct}”。",
+        "The zip holds no Shapefile (.shp file) but: {names}. Please unzip it and upload "
+        "“{direct}” itself.",
+    ),
+    "zip_empty": (
+        "压缩包是空的，里面没有任何文件。",
+        "The zip is empty: it holds no files.",
     ),
     "zip_many_shp": (
         "压缩包里有 {count} 个 .shp 文件：{names}。请每个 .zip 只放一个图层，分别上传。",
@@ -128,6 +140,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "压缩包里没有 .prj 文件（坐标系说明），导入时需要确认坐标系。",
         "The zip has no .prj file (the coordinate system), so the coordinate system must be "
         "confirmed during import.",
+    ),
+    "kml_no_placemarks": (
+        "这个 KML/KMZ 文件里没有地标（Placemark，即点、线、面），{holds_zh}，没有可导入的内容。"
+        "请在 Google Earth 或奥维互动地图中导出含有地块或路线的文件夹。",
+        "This KML/KMZ file has no placemarks (points, lines or areas), {holds_en}; there is "
+        "nothing to import. Please export a folder holding the plots or routes from Google "
+        "Earth or Ovi Maps.",
+    ),
+    "json_invalid": (
+        "文件不是完整有效的 JSON 文本（第 {line} 行附近有错，可能被截断或手工改坏了），无法读取。"
+        "请重新导出。",
+        "The file is not valid JSON text (there is an error near line {line}; it may be cut "
+        "off or edited by hand), so it cannot be read. Please export it again.",
+    ),
+    "json_not_geodata": (
+        "文件是 JSON 数据，但不是地理数据（不是 GeoJSON、Esri JSON 或 TopoJSON，没有要素和图形），"
+        "无法导入。请确认选对了文件。",
+        "The file is JSON data, but not geodata (not GeoJSON, Esri JSON or TopoJSON: it has no "
+        "features or shapes), so it cannot be imported. Please check that you chose the right "
+        "file.",
+    ),
+    "geojson_malformed": (
+        "文件是 GeoJSON，但结构不符合规范（例如缺少 features 列表，或坐标写法有误），无法读取。"
+        "请在 GIS 软件中重新导出。",
+        "The file is GeoJSON, but its structure does not follow the standard (for example no "
+        "features list, or coordinates written wrongly), so it cannot be read. Please export it "
+        "again from your GIS software.",
+    ),
+    "gpkg_raster_only": (
+        "这个 GeoPackage 只含影像或栅格数据（瓦片），没有点、线、面图层，无法作为地块导入。",
+        "This GeoPackage holds only imagery or raster data (tiles), no point, line or polygon "
+        "layer, so there is nothing to import as features.",
     ),
     "kmz_no_kml": (
         "KMZ 压缩包里没有 .kml 文件，无法读取。",

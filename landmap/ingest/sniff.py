@@ -36,7 +36,7 @@ KIND_FORMAT = {
 }
 KIND_DRIVERS: dict[str, frozenset[str]] = {
     "gpkg": frozenset({"GPKG"}),
-    "geojson": frozenset({"GeoJSON"}),
+    "geojson": frozenset({"GeoJSON", "ESRIJSON", "TopoJSON"}),
     "shapezip": frozenset({"ESRI Shapefile"}),
     "kml": frozenset({"KML", "LIBKML"}),
     "kmz": frozenset({"KML", "LIBKML"}),
