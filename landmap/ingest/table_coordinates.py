@@ -31,7 +31,9 @@ _X_WORDS = frozenset({"x", "x坐标", "坐标x", "横坐标", "e", "东坐标", 
 _Y_WORDS = frozenset({"y", "y坐标", "坐标y", "纵坐标", "n", "北坐标", "northing", "北向坐标"})
 _WKT_WORDS = frozenset({"wkt", "geometry", "geom", "the_geom", "shape", "几何", "坐标串", "图形"})
 _WKT_VALUE = re.compile(
-    r"^\s*(?:srid=\d+;\s*)?(?:multi)?(?:point|linestring|polygon)|^\s*geometrycollection",
+    r"^\s*(?:srid=\d+;\s*)?(?:multi)?(?:point|linestring|polygon|curve|surface)"
+    r"|^\s*(?:geometrycollection|circularstring|compoundcurve|curvepolygon|tin|triangle"
+    r"|polyhedralsurface)",
     re.IGNORECASE,
 )
 
