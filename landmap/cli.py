@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
             help="correct the column mapping, e.g. --map 宗地号=id (FIELD '-' leaves it unused)",
         )
         command.add_argument(
+            "--default-status",
+            metavar="CODE",
+            help="status code for features whose status is blank, e.g. identified",
+        )
+        command.add_argument(
             "--status",
             action="append",
             default=[],
@@ -123,6 +128,7 @@ def _plan(args: argparse.Namespace):
         source_layer=args.source_layer,
         field_mapping=_pairs(args.map, "--map"),
         status_mapping=_pairs(args.status, "--status"),
+        default_status=args.default_status,
     )
     return prepare_import(data, args.file.name, options, _store(args), district, Limits())
 

@@ -18,10 +18,10 @@ import pandas as pd
 import shapely
 
 from landmap import geo
-from landmap.ingest import coords, mapping, sandbox
+from landmap.ingest import coords, idgen, mapping, sandbox
 from landmap.ingest.limits import Limits
 from landmap.ingest.problems import ImportProblem, ImportRejected, Severity, problem
-from landmap.ingest.validate import ImportMode, validate_features
+from landmap.ingest.validate import ImportMode, feature_labels, validate_features
 from landmap.layers import LayerSpec, get_layer
 from landmap.store.base import Backup, StoreError, TableMissingError, WritableStore
 
@@ -41,6 +41,9 @@ class ImportOptions:
     status_mapping: Mapping[str, str] | None = None  # source value → status code, as corrected
     sheet: str | None = None  # Excel sheet
     source_layer: str | None = None  # which layer of a multi-layer file
+    # The status of features whose status is blank (or has no column), chosen by the user;
+    # never applied unasked.
+    default_status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ class ImportPlan:
     problems: tuple[ImportProblem, ...]
     features: gpd.GeoDataFrame = field(repr=False)
     store_version: str = ""
+    # (how the file names the feature, the id made for it): add mode, features without an id.
+    generated_ids: tuple[tuple[str, str], ...] = ()
+    default_status: str | None = None
 
     @property
     def errors(self) -> tuple[ImportProblem, ...]:
@@ -99,6 +105,15 @@ class ImportPlan:
             pairs = ", ".join(f"{k}→{v}" for k, v in self.status_mapping.items() if k != v)
             if pairs:
                 lines.append(f"{'Statuses' if en else '状态对照'}: {pairs}")
+        if self.generated_ids:
+            first, last = self.generated_ids[0][1], self.generated_ids[-1][1]
+            span = first if first == last else f"{first} … {last}"
+            lines.append(f"{'New ids' if en else '新编号'}: {len(self.generated_ids)} ({span})")
+        if self.default_status:
+            label = get_layer(self.layer_id).status_label(self.default_status, lang)
+            lines.append(
+                f"{'Default status' if en else '默认状态'}: {self.default_status} ({label})"
+            )
         for item in self.problems:
             tag = ("ERROR" if en else "错误") if item.is_error else ("WARNING" if en else "提示")
             lines.append(f"[{tag}] {item.text(lang)}")
@@ -158,8 +173,21 @@ def prepare_import(
     frame["status"] = frame["status"].map(lambda v: status_codes.get(_text(v), _text(v)))
 
     existing_ids, store_version = _existing_ids(store, layer.id)
+    labels = feature_labels(frame)  # before ids are made: how the file itself names them
+    generated: tuple[tuple[str, str], ...] = ()
+    if options.mode is ImportMode.ADD and len(frame):
+        frame["id"], made = idgen.fill_missing_ids(frame["id"], layer.id, existing_ids)
+        generated = tuple((str(labels.iloc[pos]), new) for pos, new in made)
+        if generated:
+            problems.append(_ids_generated_problem(generated))
+    problems += _apply_default_status(frame, layer, options.default_status, labels)
     frame, check_problems = validate_features(
-        frame, layer, mode=options.mode, existing_ids=existing_ids, district=district
+        frame,
+        layer,
+        mode=options.mode,
+        existing_ids=existing_ids,
+        district=district,
+        labels=labels,
     )
     problems += check_problems
     return ImportPlan(
@@ -179,6 +207,8 @@ def prepare_import(
         problems=tuple(problems),
         features=frame,
         store_version=store_version,
+        generated_ids=generated,
+        default_status=options.default_status,
     )
 
 
@@ -371,6 +401,51 @@ def _map_statuses(
         if code in layer.status_codes:
             codes[raw] = code
     return codes
+
+
+def _ids_generated_problem(generated: tuple[tuple[str, str], ...]) -> ImportProblem:
+    return problem(
+        "ids_generated",
+        "{count} 个要素没有编号，已按本图层的编号规则生成新编号（文件中的名称 → 新编号）。",
+        "{count} feature(s) had no id; new ids were made in the layer's pattern (as named in "
+        "the file → new id).",
+        severity=Severity.WARNING,
+        feature_ids=[f"{label} → {new}" for label, new in generated],
+        count=len(generated),
+    )
+
+
+def _apply_default_status(
+    frame: gpd.GeoDataFrame, layer: LayerSpec, default: str | None, labels: pd.Series
+) -> list[ImportProblem]:
+    """Blank statuses set to the user's ``default`` (in place), and said so; never unasked."""
+    if not default:
+        return []
+    if default not in layer.status_codes:
+        return [
+            problem(
+                "default_status_unknown",
+                "默认状态“{code}”不是本图层的状态。可选：{codes}。",
+                "The default status “{code}” is not one of this layer's. Choose from: {codes}.",
+                code=default,
+                codes=", ".join(layer.status_codes),
+            )
+        ]
+    blank = frame["status"].map(_text) == ""
+    if not blank.any():
+        return []
+    frame.loc[blank, "status"] = default
+    return [
+        problem(
+            "status_defaulted",
+            "{count} 个要素没有状态，按所选的默认状态“{code}”导入。",
+            "{count} feature(s) had no status and take the chosen default status “{code}”.",
+            severity=Severity.WARNING,
+            feature_ids=list(labels[blank]),
+            count=int(blank.sum()),
+            code=default,
+        )
+    ]
 
 
 def _existing_ids(store: WritableStore, layer_id: str) -> tuple[set[str], str]:
