@@ -16,6 +16,7 @@ from landmap.accounts import Role, accounts_path, add_account
 from landmap.cli_progress import add_progress_commands
 from landmap.config import load_settings
 from landmap.dataset import load_boundary
+from landmap.ingest.boundary import outline_from_file, write_outline
 from landmap.ingest.limits import Limits
 from landmap.ingest.plan import SOURCE_COORDS, ImportOptions, commit_import, prepare_import
 from landmap.ingest.problems import ImportRejected
@@ -86,6 +87,19 @@ def _parser() -> argparse.ArgumentParser:
     import_.add_argument("--dry-run", action="store_true", help="report only, write nothing")
     import_.add_argument("--user", default=None, help="recorded as the author (default: login)")
     import_.set_defaults(handler=_import)
+
+    outline = sub.add_parser(
+        "boundary", help="make the district outline (LANDMAP_BOUNDARY) from a file, e.g. DataV"
+    )
+    outline.add_argument("file", type=Path)
+    outline.add_argument("-o", "--output", type=Path, required=True, help="GeoJSON to write")
+    outline.add_argument(
+        "--source-coords",
+        choices=SOURCE_COORDS,
+        default="wgs84",
+        help="gcj02 for DataV GeoAtlas and 高德 outlines, bd09 for 百度",
+    )
+    outline.set_defaults(handler=_boundary)
 
     backups = sub.add_parser("backups", help="list the saved versions of the store")
     backups.set_defaults(handler=_backups)
@@ -179,6 +193,25 @@ def _import(args: argparse.Namespace) -> int:
         else "已导入。原数据已备份为"
     )
     print(f"{done} {backup.id}")
+    return EXIT_OK
+
+
+def _boundary(args: argparse.Namespace) -> int:
+    try:
+        outline = outline_from_file(args.file.read_bytes(), args.file.name, args.source_coords)
+    except ImportRejected as exc:
+        print(exc.problem.text(args.lang))
+        return EXIT_PROBLEMS
+    except OSError as exc:
+        print(f"{args.file}: {exc.strerror or exc}")
+        return EXIT_PROBLEMS
+    write_outline(outline, args.output, name=args.file.stem, source=args.source_coords)
+    done = (
+        "Outline written; use it with LANDMAP_BOUNDARY="
+        if args.lang == "en"
+        else "区界已写出，使用方法：LANDMAP_BOUNDARY="
+    )
+    print(f"{done}{args.output}")
     return EXIT_OK
 
 

@@ -107,7 +107,8 @@ def _no_features(source: Source) -> ImportRejected:
 
 
 def _read_one(pyogrio, source: Source, name: str, limits: Limits, file_problems: list):
-    display = source.layer_name or name
+    # KML folder names may hold line breaks and indentation (Google "My Tracks").
+    display = " ".join((source.layer_name or name).split())[:100] or "layer"
     try:
         info = pyogrio.read_info(source.path, layer=name, encoding=source.gdal_encoding)
     except Exception as exc:

@@ -283,8 +283,9 @@ def _pick_layer(layers: list, options: ImportOptions):
     raise ImportRejected(
         problem(
             "choose_layer",
-            "文件中有多个图层：{names}。请指定要导入的图层。",
-            "The file has several layers: {names}. Say which one to import.",
+            "文件中有多个图层：{names}。请指定要导入的图层（命令行：--source-layer 图层名）。",
+            "The file has several layers: {names}. Say which one to import (command line: "
+            "--source-layer NAME).",
             names=", ".join(names),
         )
     )
