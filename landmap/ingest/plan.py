@@ -189,6 +189,10 @@ def prepare_import(
         district=district,
         labels=labels,
     )
+    if epsg is None:
+        # The shapes were set aside for want of a coordinate system, which is already the
+        # error; "these features have no shape" would send the clerk looking for the wrong fix.
+        check_problems = [p for p in check_problems if p.code != "geometry_empty"]
     problems += check_problems
     return ImportPlan(
         filename=PurePath(filename).name,
@@ -426,9 +430,9 @@ def _apply_default_status(
         return [
             problem(
                 "default_status_unknown",
-                "默认状态“{code}”不是本图层的状态。可选：{codes}。",
-                "The default status “{code}” is not one of this layer's. Choose from: {codes}.",
-                code=default,
+                "默认状态“{status}”不是本图层的状态。可选：{codes}。",
+                "The default status “{status}” is not one of this layer's. Choose from: {codes}.",
+                status=default,
                 codes=", ".join(layer.status_codes),
             )
         ]
@@ -439,12 +443,12 @@ def _apply_default_status(
     return [
         problem(
             "status_defaulted",
-            "{count} 个要素没有状态，按所选的默认状态“{code}”导入。",
-            "{count} feature(s) had no status and take the chosen default status “{code}”.",
+            "{count} 个要素没有状态，按所选的默认状态“{status}”导入。",
+            "{count} feature(s) had no status and take the chosen default status “{status}”.",
             severity=Severity.WARNING,
             feature_ids=list(labels[blank]),
             count=int(blank.sum()),
-            code=default,
+            status=default,
         )
     ]
 

@@ -54,12 +54,16 @@ _PLACE = "\x1f"
 _PLACE_WORDS = {"row": ("第 {n} 行", "row {n}"), "feature": ("第 {n} 个要素", "feature {n}")}
 
 
-def place_label(n: int, kind: str) -> str:
-    """A feature named by its row of a table (``kind="row"``) or its order in a file."""
-    return f"{_PLACE}{kind}:{n}"
+def place_label(n: int, kind: str, *, aside: bool = False) -> str:
+    """A feature named by its row of a table (``kind="row"``) or its order in a file.
+
+    ``aside``: in brackets after a name several features share ("0（第 2 个要素）").
+    """
+    return f"{_PLACE}{kind}{'+' if aside else ''}:{n}"
 
 
-_PLACE_MARK = re.compile(_PLACE + r"(row|feature):(\d+)")
+_PLACE_MARK = re.compile(_PLACE + r"(row|feature)(\+?):(\d+)")
+_ASIDE = ("（{}）", " ({})")
 
 
 def render_feature(label: str, lang: str) -> str:
@@ -67,7 +71,12 @@ def render_feature(label: str, lang: str) -> str:
     if _PLACE not in label:
         return label
     index = 1 if lang == "en" else 0
-    return _PLACE_MARK.sub(lambda m: _PLACE_WORDS[m[1]][index].format(n=m[2]), label)
+
+    def words(m: re.Match) -> str:
+        text = _PLACE_WORDS[m[1]][index].format(n=m[3])
+        return _ASIDE[index].format(text) if m[2] else text
+
+    return _PLACE_MARK.sub(words, label)
 
 
 def problem(

@@ -6,6 +6,7 @@ coordinate conversion and field/status mapping). Every problem names the feature
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -72,14 +73,18 @@ def feature_labels(frame: pd.DataFrame) -> pd.Series:
     Table rows (CSV, Excel) keep the row number a spreadsheet shows (index "source_row").
     """
     table = frame.index.name == "source_row"
+    texts = [
+        _plain(fid) or _plain(name) for fid, name in zip(frame["id"], frame["name"], strict=True)
+    ]
+    repeated = {t for t, n in Counter(texts).items() if n > 1}
     labels = []
-    for position, (row, fid, name) in enumerate(
-        zip(frame.index, frame["id"], frame["name"], strict=True), start=1
-    ):
-        text = _plain(fid) or _plain(name)
-        labels.append(
-            text or place_label(row if table else position, "row" if table else "feature")
-        )
+    for position, (row, text) in enumerate(zip(frame.index, texts, strict=True), start=1):
+        number, kind = (row, "row") if table else (position, "feature")
+        # A name (or id) several features share is no way to find one: "0（第 2 个要素）".
+        if text in repeated:
+            labels.append(text + place_label(number, kind, aside=True))
+        else:
+            labels.append(text or place_label(number, kind))
     return pd.Series(labels, index=frame.index, dtype=object)
 
 
