@@ -76,7 +76,7 @@ def feature_labels(frame: pd.DataFrame) -> pd.Series:
     texts = [
         _plain(fid) or _plain(name) for fid, name in zip(frame["id"], frame["name"], strict=True)
     ]
-    repeated = {t for t, n in Counter(texts).items() if n > 1}
+    repeated = {t for t, n in Counter(texts).items() if n > 1 and t}
     labels = []
     for position, (row, text) in enumerate(zip(frame.index, texts, strict=True), start=1):
         number, kind = (row, "row") if table else (position, "feature")
