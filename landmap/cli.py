@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from landmap.accounts import Role, accounts_path, add_account
 from landmap.cli_progress import add_progress_commands
-from landmap.config import load_settings
+from landmap.config import load_settings, state_dir
 from landmap.dataset import load_boundary
 from landmap.ingest.boundary import outline_from_file, write_outline
 from landmap.ingest.limits import Limits
@@ -28,12 +29,37 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _log_to_file()
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
     return args.handler(args)
+
+
+LOG_NAME = "landmap.log"
+
+
+def _log_to_file() -> None:
+    """Diagnostics (the import child's GDAL errors, references of last-resort refusals) go to
+    ``landmap.log`` in the state folder, never to the terminal: the user reads words, the
+    administrator reads the log."""
+    root = logging.getLogger()
+    if any(getattr(h, "landmap_cli", False) for h in root.handlers):
+        return
+    path = state_dir() / LOG_NAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()  # a read-only state folder must not stop the command
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.landmap_cli = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    logging.captureWarnings(True)  # library warnings (pyogrio's "Measured (M) …") too
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from landmap.ingest.limits import MIB
 from landmap.ingest.problems import ImportProblem, ImportRejected, Severity, problem
+from landmap.layers import Label
 
 # One catalogue for the child and the parent: the child reports codes and values only.
 
@@ -299,6 +300,23 @@ WARNING_CODES = frozenset(
         "mixed_geometry",
     }
 )
+
+
+# Refusals that cannot say what is wrong with the file: they carry a reference to the log.
+LAST_RESORT_CODES = frozenset({"internal_error", "crashed"})
+
+
+def with_reference(p: ImportProblem, reference: str) -> ImportProblem:
+    """``p`` with the log reference the administrator searches for."""
+    zh = p.message.zh + "（参考编号：{reference}，系统管理员可在日志中按此查找。）"
+    en = p.message.en + " (Reference: {reference}; the administrator finds it in the log.)"
+    return ImportProblem(
+        p.code,
+        Label(zh, en),
+        p.severity,
+        p.feature_ids,
+        (*p.values, ("reference", reference)),
+    )
 
 
 def make_problem(

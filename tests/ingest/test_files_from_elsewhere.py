@@ -8,8 +8,11 @@ GeoPackage (a copy of the sample).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,7 +26,7 @@ from landmap.ingest.coords import wgs84_to_gcj02
 from landmap.ingest.problems import ImportRejected
 from landmap.ingest.sandbox import read_geodata
 from landmap.store import GpkgStore
-from tests.conftest import square_4543
+from tests.conftest import REPO_ROOT, square_4543
 from tests.ingest.conftest import digest
 from tests.ingest.test_sandbox import shapefile_parts, shapefile_zip, zip_bytes
 
@@ -297,3 +300,39 @@ def test_datav_outline_becomes_features_and_the_district_outline(tmp_path, store
     stored = GpkgStore(store_path).read_table("idle_land").to_crs(4326)
     added = stored[stored["name"] == "西区"].geometry.iloc[0]
     assert added.symmetric_difference(outline).area < 0.01 * outline.area
+
+
+# -- The last resort ---------------------------------------------------------------------------
+
+
+def test_an_unexpected_failure_gives_a_reference_found_in_the_log(monkeypatch, caplog) -> None:
+    from landmap.ingest import sandbox
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(sandbox, "_write_request", broken)
+    with pytest.raises(ImportRejected) as caught:
+        read_geodata(b'{"type": "FeatureCollection", "features": []}', "a.geojson")
+    problem = caught.value.problem
+    assert problem.code == "internal_error"
+    reference = dict(problem.values)["reference"]
+    assert f"参考编号：{reference}" in problem.text("zh") and reference in problem.text("en")
+    assert any(reference in record.getMessage() for record in caplog.records)
+
+
+def test_the_command_line_keeps_diagnostics_out_of_the_terminal(tmp_path, store_path):
+    """GDAL's English error goes to landmap.log in the state folder, the user gets words."""
+    path = tmp_path / "bad.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [}', encoding="utf-8")
+    state = tmp_path / "state"
+    done = subprocess.run(
+        [sys.executable, "-m", "landmap", "--data", str(store_path), "validate", str(path),
+         "--layer", "idle_land"],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
+        env={**os.environ, "LANDMAP_STATE_DIR": str(state)},
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "不是完整有效的 JSON" in done.stdout
+    assert done.stderr == ""
+    assert "DataSourceError" in (state / "landmap.log").read_text(encoding="utf-8")

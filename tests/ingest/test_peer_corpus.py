@@ -62,6 +62,7 @@ class Run:
     out: str
     seconds: float
     store_changed: bool
+    err: str = ""  # the terminal's error stream: diagnostics belong in the log, not here
 
 
 @dataclass(frozen=True)
@@ -78,13 +79,14 @@ def _digest(path: Path) -> str:
 def _run(argv: list[str], store: Path) -> Run:
     from landmap.cli import main
 
-    before, out, started = _digest(store), io.StringIO(), time.monotonic()
+    before, out, err, started = _digest(store), io.StringIO(), io.StringIO(), time.monotonic()
     try:
-        with contextlib.redirect_stdout(out):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code: object = main(argv)
     except BaseException as exc:  # a crash is what this test looks for
         code = f"{type(exc).__name__}: {exc}"
-    return Run(code, out.getvalue(), time.monotonic() - started, _digest(store) != before)
+    changed = _digest(store) != before
+    return Run(code, out.getvalue(), time.monotonic() - started, changed, err.getvalue())
 
 
 def _readable(store: Path, layer: str) -> str:
@@ -176,6 +178,7 @@ def outcomes() -> dict[str, Outcome]:
 def _check_words(run: Run, lang: str) -> None:
     assert run.code in (0, 1), f"crashed: {run.code}\n{run.out}"
     assert run.out.strip(), "no message at all"
+    assert not run.err.strip(), f"written to the terminal's error stream: {run.err}"
     assert not _PYTHON_TEXT.search(run.out), run.out
     assert not any(word in run.out for word in _UNEXPECTED), run.out
     if lang == "zh":
