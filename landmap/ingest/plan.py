@@ -189,7 +189,7 @@ def prepare_import(
         district=district,
         labels=labels,
     )
-    if epsg is None:
+    if any(p.code == "crs_unknown" for p in crs_problems):
         # The shapes were set aside for want of a coordinate system, which is already the
         # error; "these features have no shape" would send the clerk looking for the wrong fix.
         check_problems = [p for p in check_problems if p.code != "geometry_empty"]
