@@ -174,11 +174,12 @@ def _check_statuses(frame: gpd.GeoDataFrame, layer: LayerSpec) -> list[ImportPro
         found.append(
             problem(
                 "status_unknown",
-                "状态值无法识别：{values}。请在状态对照中指定，或改为规定的状态。",
-                "Status values not recognised: {values}. Map them in the status step or use the "
-                "listed statuses.",
+                "状态值无法识别：{values_zh}。请在状态对照中指定，或改为规定的状态。",
+                "Status values not recognised: {values_en}. Map them in the status step or use "
+                "the listed statuses.",
                 feature_ids=_ids(frame, unknown),
-                values="、".join(sorted(set(status[unknown]))),
+                values_zh="、".join(f"“{v}”" for v in sorted(set(status[unknown]))),
+                values_en=", ".join(f"“{v}”" for v in sorted(set(status[unknown]))),
             )
         )
     return found
@@ -223,10 +224,11 @@ def _check_shapes(
         found.append(
             problem(
                 "geometry_wrong_type",
-                "图形类型与图层不符（该图层需要{kind}）。",
-                "Geometry type does not fit the layer (it needs {kind}).",
+                "图形类型与图层不符（该图层需要{kind_zh}）。",
+                "Geometry type does not fit the layer (it needs {kind_en}).",
                 feature_ids=_ids(frame, check.wrong_type),
-                kind={"polygon": "面 / polygons", "line": "线 / lines", "point": "点 / points"}[
+                kind_zh={"polygon": "面", "line": "线", "point": "点"}[layer.geometry.value],
+                kind_en={"polygon": "polygons", "line": "lines", "point": "points"}[
                     layer.geometry.value
                 ],
             )
@@ -252,7 +254,8 @@ def _check_location(frame: gpd.GeoDataFrame, district: shapely.Geometry) -> list
             "outside_district",
             "这些要素落在西区范围之外。"
             + ("大部分要素都在区外，通常是坐标系选错了：请核对坐标系。" if mostly else ""),
-            "These features lie outside Xiqu district. "
+            "These features lie outside Xiqu district."
+            + (" " if mostly else "")
             + (
                 "Most features are outside, which usually means the wrong coordinate system: "
                 "please check it."
