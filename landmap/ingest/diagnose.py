@@ -39,7 +39,7 @@ def json_refusal(path: Path) -> ImportRejected:
     """Why GDAL could not read this .json/.geojson: not JSON, not geodata, or malformed."""
     data = path.read_bytes()
     if len(data) > _JSON_PARSE_LIMIT:
-        return reject("geojson_malformed")
+        return reject("geojson_malformed", format="JSON")
     try:
         root = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -47,13 +47,16 @@ def json_refusal(path: Path) -> ImportRejected:
     except json.JSONDecodeError as exc:
         return reject("json_invalid", line=exc.lineno)
     except RecursionError:
-        return reject("geojson_malformed")
-    if not isinstance(root, dict) or not (
-        root.get("type") in _GEOJSON_TYPES or root.get("type") == "Topology"
-        or "geometryType" in root or "spatialReference" in root
-    ):  # fmt: skip
+        return reject("geojson_malformed", format="JSON")
+    if not isinstance(root, dict):
         return reject("json_not_geodata")
-    return reject("geojson_malformed")
+    if root.get("type") == "Topology":
+        return reject("geojson_malformed", format="TopoJSON")
+    if "geometryType" in root or "spatialReference" in root:
+        return reject("geojson_malformed", format="Esri JSON")
+    if root.get("type") in _GEOJSON_TYPES:
+        return reject("geojson_malformed", format="GeoJSON")
+    return reject("json_not_geodata")
 
 
 _PLACEMARK = re.compile(rb"<(?:[\w.-]+:)?Placemark[\s>/]")

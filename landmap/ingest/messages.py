@@ -163,9 +163,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "file.",
     ),
     "geojson_malformed": (
-        "文件是 GeoJSON，但结构不符合规范（例如缺少 features 列表，或坐标写法有误），无法读取。"
+        "文件是 {format}，但结构不符合规范（例如缺少 features 列表，或坐标写法有误），无法读取。"
         "请在 GIS 软件中重新导出。",
-        "The file is GeoJSON, but its structure does not follow the standard (for example no "
+        "The file is {format}, but its structure does not follow the standard (for example no "
         "features list, or coordinates written wrongly), so it cannot be read. Please export it "
         "again from your GIS software.",
     ),

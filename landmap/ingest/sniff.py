@@ -76,6 +76,7 @@ _BINARY_MAGIC = (
 SNIFF_BYTES = 64 * 1024
 _XML_DECL = re.compile(r"<\?xml[^>]*\?>")
 _XML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_JSON_SCALAR = re.compile(r"(null|true|false|-?\d+(\.\d+)?)\s*$")
 _KML_ROOT = re.compile(r"<([\w.-]+:)?kml[\s>/]")
 
 
@@ -86,8 +87,8 @@ def sniff(head: bytes) -> str:
             return kind
     # latin-1 never fails; only the ASCII structure matters here (GBK XML sniffs the same).
     text = head.removeprefix(b"\xef\xbb\xbf").decode("latin-1").lstrip().lower()
-    if text.startswith("{"):
-        return "json"
+    if text.startswith(("{", "[", '"')) or _JSON_SCALAR.match(text):
+        return "json"  # a list, a string or a bare null is JSON too, though not geodata
     if text.startswith("<"):
         return _sniff_xml(text)
     return "unknown"
