@@ -127,7 +127,21 @@ def _find_columns(table: pd.DataFrame) -> dict[str, str]:
             continue
         if role:
             found.setdefault(role, column)
+    if not found:
+        # No column is named for coordinates: one whose every value is WKT ("point",
+        # "location", "shape_1" …) still says where the rows are.
+        wkt = next((c for c in table.columns if _all_wkt(table[c])), None)
+        if wkt is not None:
+            found["wkt"] = wkt
     return found
+
+
+def _all_wkt(column: pd.Series) -> bool:
+    values = [v for v in column.head(1000) if not is_blank(v)]
+    return bool(values) and all(
+        isinstance(v, str) and _WKT_VALUE.match(v) and ("(" in v or "empty" in v.lower())
+        for v in values
+    )
 
 
 def _has_wkt(column: pd.Series) -> bool:

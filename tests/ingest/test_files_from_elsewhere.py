@@ -336,3 +336,12 @@ def test_the_command_line_keeps_diagnostics_out_of_the_terminal(tmp_path, store_
     assert "不是完整有效的 JSON" in done.stdout
     assert done.stderr == ""
     assert "DataSourceError" in (state / "landmap.log").read_text(encoding="utf-8")
+
+
+def test_a_column_of_wkt_under_any_name_locates_the_rows() -> None:
+    from landmap.ingest.tabular import read_table_bytes
+
+    data = 'id,location,shape_1\n1,Mumbai,"POINT (101.61 26.61)"\n2,Delhi,"POINT (101.62 26.6)"\n'
+    read = read_table_bytes(data.encode(), "places.csv")
+    assert read.kind == "wkt" and read.coordinate_columns == ("shape_1",)
+    assert [g.x for g in read.frame.geometry] == [101.61, 101.62]
