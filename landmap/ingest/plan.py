@@ -172,7 +172,7 @@ def prepare_import(
     status_codes = _map_statuses(frame, layer, options.status_mapping)
     frame["status"] = frame["status"].map(lambda v: status_codes.get(_text(v), _text(v)))
 
-    existing_ids, store_version = _existing_ids(store, layer.id)
+    existing_ids, store_version, stored_status = _existing_ids(store, layer.id)
     labels = feature_labels(frame)  # before ids are made: how the file itself names them
     generated: tuple[tuple[str, str], ...] = ()
     if options.mode is ImportMode.ADD and len(frame):
@@ -180,7 +180,11 @@ def prepare_import(
         generated = tuple((str(labels.iloc[pos]), new) for pos, new in made)
         if generated:
             problems.append(_ids_generated_problem(generated))
-    problems += _apply_default_status(frame, layer, options.default_status, labels)
+    if options.mode is ImportMode.UPDATE and "status" not in chosen.values():
+        # Updating other fields by id: the stored statuses stay, so they are what is checked.
+        frame["status"] = frame["id"].map(lambda i: stored_status.get(_text(i), ""))
+    else:
+        problems += _apply_default_status(frame, layer, options.default_status, labels)
     frame, check_problems = validate_features(
         frame,
         layer,
@@ -453,15 +457,18 @@ def _apply_default_status(
     ]
 
 
-def _existing_ids(store: WritableStore, layer_id: str) -> tuple[set[str], str]:
+def _existing_ids(store: WritableStore, layer_id: str) -> tuple[set[str], str, dict[str, str]]:
+    """The stored ids, the store's version, and each stored feature's status."""
     version = store.version()
     try:
         table = store.read_table(layer_id)
     except (TableMissingError, StoreError):
-        return set(), version
+        return set(), version, {}
     if "id" not in table.columns:
-        return set(), version
-    return {str(v) for v in table["id"] if v is not None and str(v).strip()}, version
+        return set(), version, {}
+    statuses = table["status"] if "status" in table.columns else [None] * len(table)
+    status = {_text(i): _text(s) for i, s in zip(table["id"], statuses, strict=True) if _text(i)}
+    return set(status), version, status
 
 
 def _registry_frame(

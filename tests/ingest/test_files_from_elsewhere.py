@@ -345,3 +345,22 @@ def test_a_column_of_wkt_under_any_name_locates_the_rows() -> None:
     read = read_table_bytes(data.encode(), "places.csv")
     assert read.kind == "wkt" and read.coordinate_columns == ("shape_1",)
     assert [g.x for g in read.frame.geometry] == [101.61, 101.62]
+
+
+def test_update_without_a_status_column_keeps_the_stored_statuses(
+    tmp_path, store_path, capsys
+) -> None:
+    stored = GpkgStore(store_path).read_table("idle_land").to_crs(4543)
+    first = stored.iloc[0]
+    path = plots_file(
+        tmp_path,
+        [{"编号": first["id"], "权属单位": "西区国资公司", "geometry": first.geometry}],
+    )
+    code, out = cli(
+        store_path, "import", str(path), "--layer", "idle_land", "--mode", "update",
+        "--default-status", "on_hold", capsys=capsys,
+    )  # fmt: skip
+    assert code == 0, out
+    after = GpkgStore(store_path).read_table("idle_land").set_index("id").loc[first["id"]]
+    assert after["owner_name"] == "西区国资公司"
+    assert after["status"] == first["status"]  # neither blanked nor defaulted
