@@ -90,6 +90,7 @@ def test_an_import_killed_at_random_moments_is_all_or_nothing(plan_and_store) ->
         if ids == new_ids:
             shutil.copy(original, store_path)
 
+    print(f"\n{TRIALS} kills: {sum(outcomes)} left the new store, the rest the old one")
     # The kills fell on both sides of the swap, so both ends were really tested.
     assert any(outcomes) and not all(outcomes), outcomes
     # No lock or scratch file left behind stops the next import.
