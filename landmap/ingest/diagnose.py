@@ -110,7 +110,8 @@ def geopackage_refusal(path: Path, fallback: ImportRejected) -> ImportRejected:
     return fallback
 
 
-_DIRECT_UPLOADS = (".gpkg", ".geojson", ".json", ".kml", ".kmz", ".csv", ".xlsx")
+_DIRECT_UPLOADS = (".gpkg", ".geojson", ".json", ".csv", ".xlsx", ".zip")
+_IMAGES = (".tif", ".tiff", ".jpg", ".jpeg", ".png", ".img", ".ecw", ".sid", ".jp2")
 
 
 def zip_without_shapefile(names: Sequence[str]) -> ImportRejected:
@@ -118,7 +119,13 @@ def zip_without_shapefile(names: Sequence[str]) -> ImportRejected:
     if not names:
         return reject("zip_empty")
     shown = ", ".join(names[:12]) + (f" (+{len(names) - 12})" if len(names) > 12 else "")
-    direct = [n for n in names if PurePosixPath(n).suffix.lower() in _DIRECT_UPLOADS]
+    suffixes = [PurePosixPath(n).suffix.lower() for n in names]
+    kml = [n for n, s in zip(names, suffixes, strict=True) if s == ".kml"]
+    if kml:
+        return reject("zip_is_kmz", names=shown)
+    direct = [n for n, s in zip(names, suffixes, strict=True) if s in _DIRECT_UPLOADS]
     if direct:
         return reject("zip_no_shp_but", names=shown, direct=direct[0])
+    if all(s in _IMAGES or s in (".tfw", ".aux", ".xml", ".ovr", ".prj") for s in suffixes):
+        return reject("zip_images_only", names=shown)
     return reject("zip_no_shp", names=shown)

@@ -108,10 +108,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "zip_no_shp": (
         "压缩包里没有 .shp 文件（图形），无法读取。压缩包里是：{names}。Shapefile 需要同名的 .shp、"
-        ".shx、.dbf 一起压缩；如果这是 KMZ 文件，请把扩展名改回 .kmz。",
+        ".shx、.dbf 一起压缩。",
         "The zip has no .shp file (the shapes), so nothing can be read. It holds: {names}. A "
-        "Shapefile needs the .shp, .shx and .dbf of the same name zipped together; if this is "
-        "a KMZ file, rename it to .kmz.",
+        "Shapefile needs the .shp, .shx and .dbf of the same name zipped together.",
+    ),
+    "zip_is_kmz": (
+        "压缩包里没有 Shapefile，而是 KML：{names}。这多半是改了扩展名的 KMZ 文件：请把扩展名改回"
+        " .kmz 再上传。",
+        "The zip holds no Shapefile but KML: {names}. It is most likely a KMZ file renamed: "
+        "please rename it back to .kmz and upload it.",
+    ),
+    "zip_images_only": (
+        "压缩包里只有影像（{names}），没有点、线、面数据，无法作为地块导入。",
+        "The zip holds only imagery ({names}), no points, lines or areas, so there is nothing "
+        "to import as features.",
     ),
     "zip_no_shp_but": (
         "压缩包里没有 Shapefile（.shp 文件），而是：{names}。请解压后直接上传其中的“{direct}”。",

@@ -58,7 +58,7 @@ CONTENT_NAMES: dict[str, tuple[str, str]] = {
     "rar": ("RAR 压缩包", "a RAR archive"),
     "7z": ("7z 压缩包", "a 7z archive"),
     "ole": ("Office 文档（Word/Excel）", "an Office document (Word/Excel)"),
-    "unknown": ("无法识别的内容", "unrecognised content"),
+    "unknown": ("无法识别的数据", "unrecognised data"),
 }
 _BINARY_MAGIC = (
     (b"SQLite format 3\x00", "sqlite"),

@@ -364,3 +364,18 @@ def test_update_without_a_status_column_keeps_the_stored_statuses(
     after = GpkgStore(store_path).read_table("idle_land").set_index("id").loc[first["id"]]
     assert after["owner_name"] == "西区国资公司"
     assert after["status"] == first["status"]  # neither blanked nor defaulted
+
+
+@pytest.mark.parametrize(
+    ("entries", "code", "words"),
+    [
+        ({"doc.kml": b"<kml/>", "files/icon.png": b"png"}, "zip_is_kmz", "扩展名改回 .kmz"),
+        ({"ortho.tif": b"II*\x00", "ortho.tfw": b"1"}, "zip_images_only", "只有影像"),
+        ({}, "zip_empty", "压缩包是空的"),
+    ],
+)
+def test_a_zip_without_shapefile_says_what_to_do(entries, code, words) -> None:
+    with pytest.raises(ImportRejected) as caught:
+        read_geodata(zip_bytes(entries), "plots.zip")
+    assert caught.value.problem.code == code
+    assert words in caught.value.problem.text("zh")
