@@ -19,7 +19,7 @@ from landmap.ingest.gdal_hardening import ALLOWED_DRIVERS, check_registered_driv
 from landmap.ingest.limits import Limits
 from landmap.ingest.messages import is_out_of_memory, make_problem, reject
 from landmap.ingest.prepare import Source
-from landmap.ingest.problems import ImportProblem, ImportRejected
+from landmap.ingest.problems import ImportProblem, ImportRejected, place_label
 from landmap.ingest.sniff import KIND_DRIVERS, KIND_FORMAT
 from landmap.ingest.textencoding import GB18030, mojibake_rows
 
@@ -226,7 +226,7 @@ def _geometries(shapely, wkb, rows: int, layer: str, problems: list):
     geoms = from_wkb_lenient(wkb)
     broken = np.flatnonzero(present & shapely.is_missing(geoms))
     if broken.size:
-        ids = [str(i + 1) for i in broken]
+        ids = [place_label(i + 1, "feature") for i in broken]  # the parent names them better
         problems.append(
             make_problem("invalid_geometry", feature_ids=ids, layer=layer, count=broken.size)
         )

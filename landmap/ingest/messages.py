@@ -254,10 +254,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "invalid_geometry": (
         "图层“{layer}”有 {count} 个要素的图形无法识别（例如多边形没有闭合），已按“无图形”读入，"
-        "请在 GIS 软件中修正（所列数字为行号，从 1 开始）。",
+        "请在 GIS 软件中修正。",
         "In layer “{layer}”, the shapes of {count} features cannot be understood (for example "
         "an unclosed polygon); they were read without a shape. Please fix them in your GIS "
-        "software (the numbers listed are row numbers, from 1).",
+        "software.",
     ),
     "mixed_geometry": (
         "图层“{layer}”里混有不同种类的图形：{types_zh}。一个图层通常只放一种（点、线或面），"

@@ -8,6 +8,7 @@ The app and the command line both use these two functions.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -20,7 +21,13 @@ import shapely
 from landmap import geo
 from landmap.ingest import coords, idgen, mapping, sandbox
 from landmap.ingest.limits import Limits
-from landmap.ingest.problems import ImportProblem, ImportRejected, Severity, problem
+from landmap.ingest.problems import (
+    ImportProblem,
+    ImportRejected,
+    Severity,
+    place_label,
+    problem,
+)
 from landmap.ingest.validate import ImportMode, feature_labels, validate_features
 from landmap.layers import LayerSpec, get_layer
 from landmap.store.base import Backup, StoreError, TableMissingError, WritableStore
@@ -174,6 +181,7 @@ def prepare_import(
 
     existing_ids, store_version, stored_status = _existing_ids(store, layer.id)
     labels = feature_labels(frame)  # before ids are made: how the file itself names them
+    problems = _named_by_label(problems, labels)
     generated: tuple[tuple[str, str], ...] = ()
     if options.mode is ImportMode.ADD and len(frame):
         frame["id"], made = idgen.fill_missing_ids(frame["id"], layer.id, existing_ids)
@@ -410,6 +418,17 @@ def _map_statuses(
         if code in layer.status_codes:
             codes[raw] = code
     return codes
+
+
+def _named_by_label(problems: list[ImportProblem], labels: pd.Series) -> list[ImportProblem]:
+    """The reader's "第 N 个要素" replaced by the feature's id or name, now that they are known."""
+    by_place = {place_label(n, "feature"): str(label) for n, label in enumerate(labels, start=1)}
+    return [
+        dataclasses.replace(p, feature_ids=tuple(by_place.get(i, i) for i in p.feature_ids))
+        if any(i in by_place for i in p.feature_ids)
+        else p
+        for p in problems
+    ]
 
 
 def _ids_generated_problem(generated: tuple[tuple[str, str], ...]) -> ImportProblem:

@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass
 
 from landmap.ingest.messages import make_problem, reject
-from landmap.ingest.problems import ImportProblem, ImportRejected
+from landmap.ingest.problems import ImportProblem, ImportRejected, place_label
 
 # -- Text encodings (domain-china.md §1.4) ---------------------------------------------------
 
@@ -211,7 +211,7 @@ def mojibake_rows(attrs, layer: str, problems: list) -> None:
         flagged |= garbled
     rows = np.flatnonzero(flagged)
     if rows.size:
-        ids = [str(i + 1) for i in rows]
+        ids = [place_label(i + 1, "feature") for i in rows]
         problems.append(
             make_problem("mojibake", feature_ids=ids, layer=layer, count=rows.size, sample=sample)
         )

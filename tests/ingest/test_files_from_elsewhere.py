@@ -379,3 +379,18 @@ def test_a_zip_without_shapefile_says_what_to_do(entries, code, words) -> None:
         read_geodata(zip_bytes(entries), "plots.zip")
     assert caught.value.problem.code == code
     assert words in caught.value.problem.text("zh")
+
+
+def test_shapes_the_reader_cannot_build_are_named_by_the_feature(tmp_path, store_path, capsys):
+    good = [[101.61, 26.61], [101.612, 26.61], [101.612, 26.612], [101.61, 26.61]]
+    unclosed = [[101.62, 26.61], [101.622, 26.61], [101.622, 26.612], [101.62, 26.613]]
+    features = [
+        {"type": "Feature", "properties": {"名称": name},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        for name, ring in (("好地块", good), ("破损地块", unclosed))
+    ]  # fmt: skip
+    path = tmp_path / "rings.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    _, out = cli(store_path, "validate", str(path), "--layer", "idle_land", capsys=capsys)
+    line = next(x for x in out.splitlines() if "图形无法识别" in x)
+    assert line.endswith("涉及要素：破损地块"), line
