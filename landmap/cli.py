@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,8 +16,9 @@ from pathlib import Path
 from landmap.accounts import Role, accounts_path, add_account
 from landmap.cli_progress import add_progress_commands
 from landmap.cli_promotion import add_promotion_commands
-from landmap.config import load_settings
+from landmap.config import load_settings, state_dir
 from landmap.dataset import load_boundary
+from landmap.ingest.boundary import outline_from_file, write_outline
 from landmap.ingest.limits import Limits
 from landmap.ingest.plan import SOURCE_COORDS, ImportOptions, commit_import, prepare_import
 from landmap.ingest.problems import ImportRejected
@@ -28,12 +30,37 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _log_to_file()
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
     return args.handler(args)
+
+
+LOG_NAME = "landmap.log"
+
+
+def _log_to_file() -> None:
+    """Diagnostics (the import child's GDAL errors, references of last-resort refusals) go to
+    ``landmap.log`` in the state folder, never to the terminal: the user reads words, the
+    administrator reads the log."""
+    root = logging.getLogger()
+    if any(getattr(h, "landmap_cli", False) for h in root.handlers):
+        return
+    path = state_dir() / LOG_NAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()  # a read-only state folder must not stop the command
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.landmap_cli = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    logging.captureWarnings(True)  # library warnings (pyogrio's "Measured (M) …") too
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,6 +93,11 @@ def _parser() -> argparse.ArgumentParser:
             help="correct the column mapping, e.g. --map 宗地号=id (FIELD '-' leaves it unused)",
         )
         command.add_argument(
+            "--default-status",
+            metavar="CODE",
+            help="status code for features whose status is blank, e.g. identified",
+        )
+        command.add_argument(
             "--status",
             action="append",
             default=[],
@@ -82,6 +114,19 @@ def _parser() -> argparse.ArgumentParser:
     import_.add_argument("--dry-run", action="store_true", help="report only, write nothing")
     import_.add_argument("--user", default=None, help="recorded as the author (default: login)")
     import_.set_defaults(handler=_import)
+
+    outline = sub.add_parser(
+        "boundary", help="make the district outline (LANDMAP_BOUNDARY) from a file, e.g. DataV"
+    )
+    outline.add_argument("file", type=Path)
+    outline.add_argument("-o", "--output", type=Path, required=True, help="GeoJSON to write")
+    outline.add_argument(
+        "--source-coords",
+        choices=SOURCE_COORDS,
+        default="wgs84",
+        help="gcj02 for DataV GeoAtlas and 高德 outlines, bd09 for 百度",
+    )
+    outline.set_defaults(handler=_boundary)
 
     backups = sub.add_parser("backups", help="list the saved versions of the store")
     backups.set_defaults(handler=_backups)
@@ -125,6 +170,7 @@ def _plan(args: argparse.Namespace):
         source_layer=args.source_layer,
         field_mapping=_pairs(args.map, "--map"),
         status_mapping=_pairs(args.status, "--status"),
+        default_status=args.default_status,
     )
     return prepare_import(data, args.file.name, options, _store(args), district, Limits())
 
@@ -175,6 +221,25 @@ def _import(args: argparse.Namespace) -> int:
         else "已导入。原数据已备份为"
     )
     print(f"{done} {backup.id}")
+    return EXIT_OK
+
+
+def _boundary(args: argparse.Namespace) -> int:
+    try:
+        outline = outline_from_file(args.file.read_bytes(), args.file.name, args.source_coords)
+    except ImportRejected as exc:
+        print(exc.problem.text(args.lang))
+        return EXIT_PROBLEMS
+    except OSError as exc:
+        print(f"{args.file}: {exc.strerror or exc}")
+        return EXIT_PROBLEMS
+    write_outline(outline, args.output, name=args.file.stem, source=args.source_coords)
+    done = (
+        "Outline written; use it with LANDMAP_BOUNDARY="
+        if args.lang == "en"
+        else "区界已写出，使用方法：LANDMAP_BOUNDARY="
+    )
+    print(f"{done}{args.output}")
     return EXIT_OK
 
 

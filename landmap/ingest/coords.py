@@ -600,9 +600,11 @@ def check_prj_against_values(epsg: int, bounds: Bounds) -> ImportProblem | None:
     if likely is None or (likely.epsg == epsg and not likely.swapped):
         return problem(
             "prj_values_elsewhere",
-            ".prj 写的是 EPSG:{declared}，但按它读取，坐标不在攀枝花市，也不符合常用的其他坐标系。"
+            "文件声明的坐标系是 EPSG:{declared}，但按它读取，坐标不在攀枝花市，也不符合常用的其他"
+            "坐标系。"
             "请核对坐标系（可能是地方独立坐标系）。",
-            "The .prj says EPSG:{declared}, but read that way the coordinates are not in "
+            "The file says its coordinate system is EPSG:{declared}, but read that way the "
+            "coordinates are not in "
             "Panzhihua, and they fit no other usual system either. Please check the coordinate "
             "system (it may be a local independent one).",
             severity=Severity.WARNING,
@@ -611,8 +613,9 @@ def check_prj_against_values(epsg: int, bounds: Bounds) -> ImportProblem | None:
     why = _why_different(epsg, likely)
     return problem(
         "prj_values_mismatch",
-        ".prj 写的是 EPSG:{declared}，但坐标数值看起来是 {likely}。{why}请确认后再导入。",
-        "The .prj says EPSG:{declared}, but the coordinate values look like {likely_en}. "
+        "文件声明的坐标系是 EPSG:{declared}，但坐标数值看起来是 {likely}。{why}请确认后再导入。",
+        "The file says its coordinate system is EPSG:{declared}, but the coordinate values "
+        "look like {likely_en}. "
         "{why_en}Please confirm before importing.",
         severity=Severity.WARNING,
         declared=epsg,

@@ -13,8 +13,12 @@ import subprocess
 import sys
 from typing import Any
 
-# Drivers GDAL may keep (security.md §3.2); MEM is used internally by other drivers.
-ALLOWED_DRIVERS = frozenset({"GPKG", "GeoJSON", "ESRI Shapefile", "KML", "LIBKML", "MEM"})
+# Drivers GDAL may keep (security.md §3.2); MEM is used internally by other drivers. Esri JSON
+# (ArcGIS REST exports) and TopoJSON read local JSON only, like GeoJSON: links in them are
+# never followed, since a URL is never what GDAL is asked to open and HTTP goes nowhere.
+ALLOWED_DRIVERS = frozenset(
+    {"GPKG", "GeoJSON", "ESRIJSON", "TopoJSON", "ESRI Shapefile", "KML", "LIBKML", "MEM"}
+)
 
 LIST_DRIVERS_CODE = "import json, pyogrio; print(json.dumps(sorted(pyogrio.list_drivers())))"
 

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from landmap.ingest import diagnose
+from landmap.ingest.curves import from_wkb_lenient
 from landmap.ingest.gdal_hardening import ALLOWED_DRIVERS, check_registered_drivers
 from landmap.ingest.limits import Limits
 from landmap.ingest.messages import is_out_of_memory, make_problem, reject
 from landmap.ingest.prepare import Source
-from landmap.ingest.problems import ImportProblem, ImportRejected
+from landmap.ingest.problems import ImportProblem, ImportRejected, place_label
 from landmap.ingest.sniff import KIND_DRIVERS, KIND_FORMAT
 from landmap.ingest.textencoding import GB18030, mojibake_rows
 
@@ -37,6 +39,10 @@ _FAMILY_NAMES = {
     "polygon": ("面", "areas (polygons)"),
     "collection": ("图形集合", "geometry collections"),
 }
+
+
+# Formats read through the GeoJSON upload kind, named as their users know them.
+DRIVER_FORMAT = {"ESRIJSON": "Esri JSON", "TopoJSON": "TopoJSON"}
 
 
 @dataclass
@@ -61,7 +67,7 @@ def read_layers(source: Source, limits: Limits) -> tuple[list[LayerOut], list[Im
         if is_out_of_memory(exc):
             raise
         _diagnose("list_layers", exc)
-        raise _not_readable(source.kind) from exc
+        raise _not_readable(source) from exc
     if len(names) > limits.max_layers:
         file_problems.append(
             make_problem("too_many_layers", count=len(names), limit=limits.max_layers)
@@ -74,7 +80,7 @@ def read_layers(source: Source, limits: Limits) -> tuple[list[LayerOut], list[Im
             layers.append(out)
     if not layers:
         unreadable = any(p.code == "layer_unreadable" for p in file_problems)
-        raise _not_readable(source.kind) if unreadable else reject("no_features")
+        raise _not_readable(source) if unreadable else _no_features(source)
     return layers, file_problems
 
 
@@ -83,12 +89,26 @@ def _diagnose(step: str, exc: BaseException) -> None:
     print(f"landmap worker: {step} failed: {type(exc).__name__}: {exc}"[:500], file=sys.stderr)
 
 
-def _not_readable(kind: str) -> ImportRejected:
-    return reject("not_readable", format=KIND_FORMAT[kind])
+def _not_readable(source: Source) -> ImportRejected:
+    """The refusal that says most about what the file is (diagnose), else "damaged"."""
+    fallback = reject("not_readable", format=KIND_FORMAT[source.kind])
+    if source.kind == "geojson":
+        return diagnose.json_refusal(source.path)
+    if source.kind == "gpkg":
+        return diagnose.geopackage_refusal(source.path, fallback)
+    return fallback
+
+
+def _no_features(source: Source) -> ImportRejected:
+    fallback = reject("no_features")
+    if source.kind == "gpkg":
+        return diagnose.geopackage_refusal(source.path, fallback)
+    return fallback
 
 
 def _read_one(pyogrio, source: Source, name: str, limits: Limits, file_problems: list):
-    display = source.layer_name or name
+    # KML folder names may hold line breaks and indentation (Google "My Tracks").
+    display = " ".join((source.layer_name or name).split())[:100] or "layer"
     try:
         info = pyogrio.read_info(source.path, layer=name, encoding=source.gdal_encoding)
     except Exception as exc:
@@ -182,12 +202,11 @@ def _layer_out(table, meta: dict, info: dict, source: Source, display: str) -> L
     geoms = _geometries(shapely, wkb, table.num_rows, display, problems)
     _mixed_types(shapely, geoms, display, problems)
     mojibake_rows(attrs, display, problems)
-    attrs = _plain_columns(pa, attrs)
     column = pa.array(shapely.to_wkb(geoms), type=pa.binary())
-    out = attrs.append_column("geometry", column)
+    out = _plain_table(pa, attrs, column)
     metadata = {
         "layer": display,
-        "format": KIND_FORMAT[source.kind],
+        "format": DRIVER_FORMAT.get(str(info.get("driver")), KIND_FORMAT[source.kind]),
         "driver": str(info.get("driver")),
         "encoding": source.encoding,
         "prj_text": source.prj_text or "",
@@ -203,10 +222,11 @@ def _geometries(shapely, wkb, rows: int, layer: str, problems: list):
     if wkb is None:
         return np.full(rows, None, dtype=object)
     present = np.array([w is not None for w in wkb], dtype=bool)
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore")  # one bad ring must not fail the file
+    # One bad ring must not fail the file; arcs (ArcGIS GeoPackages) are made straight.
+    geoms = from_wkb_lenient(wkb)
     broken = np.flatnonzero(present & shapely.is_missing(geoms))
     if broken.size:
-        ids = [str(i + 1) for i in broken]
+        ids = [place_label(i + 1, "feature") for i in broken]  # the parent names them better
         problems.append(
             make_problem("invalid_geometry", feature_ids=ids, layer=layer, count=broken.size)
         )
@@ -222,16 +242,39 @@ def _mixed_types(shapely, geoms, layer: str, problems: list) -> None:
         problems.append(make_problem("mixed_geometry", layer=layer, types_zh=zh, types_en=en))
 
 
-def _plain_columns(pa, attrs):
-    """Plain Arrow types with no field metadata; a property called "geometry" is renamed."""
+def _plain_table(pa, attrs, geometry):
+    """Attributes as plain Arrow types plus the WKB ``geometry``, without field metadata.
+
+    Built from the columns and the geometry together, so a file with no attribute columns
+    (GeoJSON ``"properties": {}``) keeps its rows. A property called "geometry" is renamed.
+    """
     fields, arrays = [], []
     for f, column in zip(attrs.schema, attrs.columns, strict=True):
-        kind = f.type.storage_type if isinstance(f.type, pa.ExtensionType) else f.type
-        chunks = [c.storage if isinstance(c, pa.ExtensionArray) else c for c in column.chunks]
         name = "geometry_attribute" if f.name == "geometry" else f.name
+        kind, column = _plain_column(pa, f.type, column)
         fields.append(pa.field(name, kind))
-        arrays.append(pa.chunked_array(chunks, type=kind))
-    return pa.table(arrays, schema=pa.schema(fields))
+        arrays.append(column)
+    fields.append(pa.field("geometry", pa.binary()))
+    arrays.append(pa.chunked_array([geometry], type=pa.binary()))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _plain_column(pa, kind, column):
+    """(type, column): JSON objects and arrays (DataV's ``parent``, ``center``) as JSON text."""
+    import json
+
+    if isinstance(kind, pa.ExtensionType):
+        storage = kind.storage_type
+        chunks = [c.storage if isinstance(c, pa.ExtensionArray) else c for c in column.chunks]
+        column = pa.chunked_array(chunks, type=storage)
+        kind = storage
+    if pa.types.is_nested(kind):
+        texts = [
+            None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+            for v in column.to_pylist()
+        ]
+        return pa.string(), pa.chunked_array([pa.array(texts, type=pa.string())])
+    return kind, column
 
 
 def _crs_metadata(crs: str | None) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from landmap.ingest.limits import MIB
 from landmap.ingest.problems import ImportProblem, ImportRejected, Severity, problem
+from landmap.layers import Label
 
 # One catalogue for the child and the parent: the child reports codes and values only.
 
@@ -23,10 +24,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the layers you need, or split the file.",
     ),
     "unsupported_type": (
-        "不支持“{ext}”类型的文件。可以上传：GeoPackage（.gpkg）、GeoJSON（.geojson/.json）、"
+        "不支持“{ext}”类型的文件。可以上传：GeoPackage（.gpkg）、GeoJSON/Esri JSON/TopoJSON"
+        "（.geojson/.json）、"
         "压缩成 .zip 的 Shapefile、KML（.kml）或 KMZ（.kmz）。",
-        "Files of type “{ext}” are not supported. You can upload GeoPackage (.gpkg), GeoJSON "
-        "(.geojson/.json), a Shapefile packed into a .zip, KML (.kml) or KMZ (.kmz).",
+        "Files of type “{ext}” are not supported. You can upload GeoPackage (.gpkg), GeoJSON, "
+        "Esri JSON or TopoJSON (.geojson/.json), a Shapefile packed into a .zip, KML (.kml) or "
+        "KMZ (.kmz).",
     ),
     "shapefile_not_zipped": (
         "Shapefile 由多个文件组成，单独的“{ext}”文件无法读取。请把同名的 .shp、.shx、.dbf"
@@ -104,10 +107,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "may be a “zip bomb”, so it is refused.",
     ),
     "zip_no_shp": (
-        "压缩包里没有 .shp 文件（图形），无法读取。请把同名的 .shp、.shx、.dbf 一起压缩。"
-        "如果这是 KMZ 文件，请把扩展名改回 .kmz。",
-        "The zip has no .shp file (the shapes), so nothing can be read. Please zip the .shp, "
-        ".shx and .dbf of the same name together. If this is a KMZ file, rename it to .kmz.",
+        "压缩包里没有 .shp 文件（图形），无法读取。压缩包里是：{names}。Shapefile 需要同名的 .shp、"
+        ".shx、.dbf 一起压缩。",
+        "The zip has no .shp file (the shapes), so nothing can be read. It holds: {names}. A "
+        "Shapefile needs the .shp, .shx and .dbf of the same name zipped together.",
+    ),
+    "zip_is_kmz": (
+        "压缩包里没有 Shapefile，而是 KML：{names}。这多半是改了扩展名的 KMZ 文件：请把扩展名改回"
+        " .kmz 再上传。",
+        "The zip holds no Shapefile but KML: {names}. It is most likely a KMZ file renamed: "
+        "please rename it back to .kmz and upload it.",
+    ),
+    "zip_images_only": (
+        "压缩包里只有影像（{names}），没有点、线、面数据，无法作为地块导入。",
+        "The zip holds only imagery ({names}), no points, lines or areas, so there is nothing "
+        "to import as features.",
+    ),
+    "zip_no_shp_but": (
+        "压缩包里没有 Shapefile（.shp 文件），而是：{names}。请解压后直接上传其中的“{direct}”。",
+        "The zip holds no Shapefile (.shp file) but: {names}. Please unzip it and upload "
+        "“{direct}” itself.",
+    ),
+    "zip_empty": (
+        "压缩包是空的，里面没有任何文件。",
+        "The zip is empty: it holds no files.",
     ),
     "zip_many_shp": (
         "压缩包里有 {count} 个 .shp 文件：{names}。请每个 .zip 只放一个图层，分别上传。",
@@ -128,6 +151,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "压缩包里没有 .prj 文件（坐标系说明），导入时需要确认坐标系。",
         "The zip has no .prj file (the coordinate system), so the coordinate system must be "
         "confirmed during import.",
+    ),
+    "kml_no_placemarks": (
+        "这个 KML/KMZ 文件里没有地标（Placemark，即点、线、面），{holds_zh}，没有可导入的内容。"
+        "请在 Google Earth 或奥维互动地图中导出含有地块或路线的文件夹。",
+        "This KML/KMZ file has no placemarks (points, lines or areas), {holds_en}; there is "
+        "nothing to import. Please export a folder holding the plots or routes from Google "
+        "Earth or Ovi Maps.",
+    ),
+    "json_invalid": (
+        "文件不是完整有效的 JSON 文本（第 {line} 行附近有错，可能被截断或手工改坏了），无法读取。"
+        "请重新导出。",
+        "The file is not valid JSON text (there is an error near line {line}; it may be cut "
+        "off or edited by hand), so it cannot be read. Please export it again.",
+    ),
+    "json_not_geodata": (
+        "文件是 JSON 数据，但不是地理数据（不是 GeoJSON、Esri JSON 或 TopoJSON，没有要素和图形），"
+        "无法导入。请确认选对了文件。",
+        "The file is JSON data, but not geodata (not GeoJSON, Esri JSON or TopoJSON: it has no "
+        "features or shapes), so it cannot be imported. Please check that you chose the right "
+        "file.",
+    ),
+    "geojson_malformed": (
+        "文件是 {format}，但结构不符合规范（例如缺少 features 列表，或坐标写法有误），无法读取。"
+        "请在 GIS 软件中重新导出。",
+        "The file is {format}, but its structure does not follow the standard (for example no "
+        "features list, or coordinates written wrongly), so it cannot be read. Please export it "
+        "again from your GIS software.",
+    ),
+    "gpkg_raster_only": (
+        "这个 GeoPackage 只含影像或栅格数据（瓦片），没有点、线、面图层，无法作为地块导入。",
+        "This GeoPackage holds only imagery or raster data (tiles), no point, line or polygon "
+        "layer, so there is nothing to import as features.",
     ),
     "kmz_no_kml": (
         "KMZ 压缩包里没有 .kml 文件，无法读取。",
@@ -199,10 +254,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "invalid_geometry": (
         "图层“{layer}”有 {count} 个要素的图形无法识别（例如多边形没有闭合），已按“无图形”读入，"
-        "请在 GIS 软件中修正（所列数字为行号，从 1 开始）。",
+        "请在 GIS 软件中修正。",
         "In layer “{layer}”, the shapes of {count} features cannot be understood (for example "
         "an unclosed polygon); they were read without a shape. Please fix them in your GIS "
-        "software (the numbers listed are row numbers, from 1).",
+        "software.",
     ),
     "mixed_geometry": (
         "图层“{layer}”里混有不同种类的图形：{types_zh}。一个图层通常只放一种（点、线或面），"
@@ -255,6 +310,23 @@ WARNING_CODES = frozenset(
         "mixed_geometry",
     }
 )
+
+
+# Refusals that cannot say what is wrong with the file: they carry a reference to the log.
+LAST_RESORT_CODES = frozenset({"internal_error", "crashed"})
+
+
+def with_reference(p: ImportProblem, reference: str) -> ImportProblem:
+    """``p`` with the log reference the administrator searches for."""
+    zh = p.message.zh + "（参考编号：{reference}，系统管理员可在日志中按此查找。）"
+    en = p.message.en + " (Reference: {reference}; the administrator finds it in the log.)"
+    return ImportProblem(
+        p.code,
+        Label(zh, en),
+        p.severity,
+        p.feature_ids,
+        (*p.values, ("reference", reference)),
+    )
 
 
 def make_problem(

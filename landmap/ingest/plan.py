@@ -8,6 +8,7 @@ The app and the command line both use these two functions.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -18,10 +19,16 @@ import pandas as pd
 import shapely
 
 from landmap import geo
-from landmap.ingest import coords, mapping, sandbox
+from landmap.ingest import coords, idgen, mapping, sandbox
 from landmap.ingest.limits import Limits
-from landmap.ingest.problems import ImportProblem, ImportRejected, Severity, problem
-from landmap.ingest.validate import ImportMode, validate_features
+from landmap.ingest.problems import (
+    ImportProblem,
+    ImportRejected,
+    Severity,
+    place_label,
+    problem,
+)
+from landmap.ingest.validate import ImportMode, feature_labels, validate_features
 from landmap.layers import LayerSpec, get_layer
 from landmap.store.base import Backup, StoreError, TableMissingError, WritableStore
 
@@ -41,6 +48,9 @@ class ImportOptions:
     status_mapping: Mapping[str, str] | None = None  # source value → status code, as corrected
     sheet: str | None = None  # Excel sheet
     source_layer: str | None = None  # which layer of a multi-layer file
+    # The status of features whose status is blank (or has no column), chosen by the user;
+    # never applied unasked.
+    default_status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,9 @@ class ImportPlan:
     problems: tuple[ImportProblem, ...]
     features: gpd.GeoDataFrame = field(repr=False)
     store_version: str = ""
+    # (how the file names the feature, the id made for it): add mode, features without an id.
+    generated_ids: tuple[tuple[str, str], ...] = ()
+    default_status: str | None = None
 
     @property
     def errors(self) -> tuple[ImportProblem, ...]:
@@ -99,6 +112,15 @@ class ImportPlan:
             pairs = ", ".join(f"{k}→{v}" for k, v in self.status_mapping.items() if k != v)
             if pairs:
                 lines.append(f"{'Statuses' if en else '状态对照'}: {pairs}")
+        if self.generated_ids:
+            first, last = self.generated_ids[0][1], self.generated_ids[-1][1]
+            span = first if first == last else f"{first} … {last}"
+            lines.append(f"{'New ids' if en else '新编号'}: {len(self.generated_ids)} ({span})")
+        if self.default_status:
+            label = get_layer(self.layer_id).status_label(self.default_status, lang)
+            lines.append(
+                f"{'Default status' if en else '默认状态'}: {self.default_status} ({label})"
+            )
         for item in self.problems:
             tag = ("ERROR" if en else "错误") if item.is_error else ("WARNING" if en else "提示")
             lines.append(f"[{tag}] {item.text(lang)}")
@@ -157,10 +179,32 @@ def prepare_import(
     status_codes = _map_statuses(frame, layer, options.status_mapping)
     frame["status"] = frame["status"].map(lambda v: status_codes.get(_text(v), _text(v)))
 
-    existing_ids, store_version = _existing_ids(store, layer.id)
+    existing_ids, store_version, stored_status = _existing_ids(store, layer.id)
+    labels = feature_labels(frame)  # before ids are made: how the file itself names them
+    problems = _named_by_label(problems, labels)
+    generated: tuple[tuple[str, str], ...] = ()
+    if options.mode is ImportMode.ADD and len(frame):
+        frame["id"], made = idgen.fill_missing_ids(frame["id"], layer.id, existing_ids)
+        generated = tuple((str(labels.iloc[pos]), new) for pos, new in made)
+        if generated:
+            problems.append(_ids_generated_problem(generated))
+    if options.mode is ImportMode.UPDATE and "status" not in chosen.values():
+        # Updating other fields by id: the stored statuses stay, so they are what is checked.
+        frame["status"] = frame["id"].map(lambda i: stored_status.get(_text(i), ""))
+    else:
+        problems += _apply_default_status(frame, layer, options.default_status, labels)
     frame, check_problems = validate_features(
-        frame, layer, mode=options.mode, existing_ids=existing_ids, district=district
+        frame,
+        layer,
+        mode=options.mode,
+        existing_ids=existing_ids,
+        district=district,
+        labels=labels,
     )
+    if any(p.code == "crs_unknown" for p in crs_problems):
+        # The shapes were set aside for want of a coordinate system, which is already the
+        # error; "these features have no shape" would send the clerk looking for the wrong fix.
+        check_problems = [p for p in check_problems if p.code != "geometry_empty"]
     problems += check_problems
     return ImportPlan(
         filename=PurePath(filename).name,
@@ -179,6 +223,8 @@ def prepare_import(
         problems=tuple(problems),
         features=frame,
         store_version=store_version,
+        generated_ids=generated,
+        default_status=options.default_status,
     )
 
 
@@ -253,8 +299,9 @@ def _pick_layer(layers: list, options: ImportOptions):
     raise ImportRejected(
         problem(
             "choose_layer",
-            "文件中有多个图层：{names}。请指定要导入的图层。",
-            "The file has several layers: {names}. Say which one to import.",
+            "文件中有多个图层：{names}。请指定要导入的图层（命令行：--source-layer 图层名）。",
+            "The file has several layers: {names}. Say which one to import (command line: "
+            "--source-layer NAME).",
             names=", ".join(names),
         )
     )
@@ -373,15 +420,74 @@ def _map_statuses(
     return codes
 
 
-def _existing_ids(store: WritableStore, layer_id: str) -> tuple[set[str], str]:
+def _named_by_label(problems: list[ImportProblem], labels: pd.Series) -> list[ImportProblem]:
+    """The reader's "第 N 个要素" replaced by the feature's id or name, now that they are known."""
+    by_place = {place_label(n, "feature"): str(label) for n, label in enumerate(labels, start=1)}
+    return [
+        dataclasses.replace(p, feature_ids=tuple(by_place.get(i, i) for i in p.feature_ids))
+        if any(i in by_place for i in p.feature_ids)
+        else p
+        for p in problems
+    ]
+
+
+def _ids_generated_problem(generated: tuple[tuple[str, str], ...]) -> ImportProblem:
+    return problem(
+        "ids_generated",
+        "{count} 个要素没有编号，已按本图层的编号规则生成新编号（文件中的名称 → 新编号）。",
+        "{count} feature(s) had no id; new ids were made in the layer's pattern (as named in "
+        "the file → new id).",
+        severity=Severity.WARNING,
+        feature_ids=[f"{label} → {new}" for label, new in generated],
+        count=len(generated),
+    )
+
+
+def _apply_default_status(
+    frame: gpd.GeoDataFrame, layer: LayerSpec, default: str | None, labels: pd.Series
+) -> list[ImportProblem]:
+    """Blank statuses set to the user's ``default`` (in place), and said so; never unasked."""
+    if not default:
+        return []
+    if default not in layer.status_codes:
+        return [
+            problem(
+                "default_status_unknown",
+                "默认状态“{status}”不是本图层的状态。可选：{codes}。",
+                "The default status “{status}” is not one of this layer's. Choose from: {codes}.",
+                status=default,
+                codes=", ".join(layer.status_codes),
+            )
+        ]
+    blank = frame["status"].map(_text) == ""
+    if not blank.any():
+        return []
+    frame.loc[blank, "status"] = default
+    return [
+        problem(
+            "status_defaulted",
+            "{count} 个要素没有状态，按所选的默认状态“{status}”导入。",
+            "{count} feature(s) had no status and take the chosen default status “{status}”.",
+            severity=Severity.WARNING,
+            feature_ids=list(labels[blank]),
+            count=int(blank.sum()),
+            status=default,
+        )
+    ]
+
+
+def _existing_ids(store: WritableStore, layer_id: str) -> tuple[set[str], str, dict[str, str]]:
+    """The stored ids, the store's version, and each stored feature's status."""
     version = store.version()
     try:
         table = store.read_table(layer_id)
     except (TableMissingError, StoreError):
-        return set(), version
+        return set(), version, {}
     if "id" not in table.columns:
-        return set(), version
-    return {str(v) for v in table["id"] if v is not None and str(v).strip()}, version
+        return set(), version, {}
+    statuses = table["status"] if "status" in table.columns else [None] * len(table)
+    status = {_text(i): _text(s) for i, s in zip(table["id"], statuses, strict=True) if _text(i)}
+    return set(status), version, status
 
 
 def _registry_frame(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from landmap.ingest.diagnose import check_kml_has_placemarks, zip_without_shapefile
 from landmap.ingest.limits import MIB, Limits
 from landmap.ingest.messages import make_problem, reject
 from landmap.ingest.problems import ImportProblem
@@ -69,6 +70,8 @@ def _prepare_text(data: bytes, kind: str, work: Path, override: str | None, requ
     utf8, encoding, problems = to_utf8(data, override, kind)
     if kind == "geojson":
         check_geojson_crs(utf8)
+    else:
+        check_kml_has_placemarks(utf8)  # a super-overlay or a link is not a map to import
     target = work / ("source.kml" if kind == "kml" else "source.geojson")
     target.write_bytes(utf8)
     name = request.get("display_name") if kind == "geojson" else None
@@ -131,7 +134,7 @@ def _same_stem(path: PurePosixPath, stem: PurePosixPath) -> bool:
 def _single_shp(members: list[Member]) -> Member:
     shps = [m for m in members if m.path.suffix.lower() == ".shp"]
     if not shps:
-        raise reject("zip_no_shp")
+        raise zip_without_shapefile([m.name for m in members])
     if len(shps) > 1:
         names = "、".join(sorted(m.name for m in shps))
         raise reject("zip_many_shp", count=len(shps), names=names)

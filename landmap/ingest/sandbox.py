@@ -171,15 +171,21 @@ def _in_child(
 ) -> T:
     """Run the worker on ``data`` in a private folder, collect its answer, always clean up."""
     workdir = Path(tempfile.mkdtemp(prefix="landmap-import-"))  # mode 0700, ours alone
+    # Every log line of this read carries it; a last-resort message shows it to the user.
+    reference = workdir.name.removeprefix("landmap-import-")
     try:
         _write_request(workdir, data, ext, filename, encoding, limits, **request)
-        _run_child(workdir, limits)
+        _run_child(workdir, limits, reference)
         return collect(workdir)
-    except ImportRejected:
+    except ImportRejected as exc:
+        if exc.problem.code in messages.LAST_RESORT_CODES:
+            log.warning("import %s refused as %s", reference, exc.problem.code)
+            raise ImportRejected(messages.with_reference(exc.problem, reference)) from None
         raise
     except Exception as exc:  # our own failure (no process slots, disk full…), still in words
-        log.exception("import sandbox failed")
-        raise messages.reject("internal_error") from exc
+        log.exception("import %s: sandbox failed", reference)
+        problem = messages.with_reference(messages.make_problem("internal_error"), reference)
+        raise ImportRejected(problem) from exc
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -380,7 +386,7 @@ def _preexec(limits: dict[int, tuple[int, int]]) -> Callable[[], None]:
     return apply
 
 
-def _run_child(workdir: Path, limits: Limits) -> None:
+def _run_child(workdir: Path, limits: Limits, reference: str = "") -> None:
     """Run the worker; return when it wrote a result, raise ImportRejected otherwise."""
     log_path = workdir / "child.log"
     with log_path.open("wb") as log_file:
@@ -404,14 +410,14 @@ def _run_child(workdir: Path, limits: Limits) -> None:
             _kill_group(proc.pid)
             returncode, cpu_seconds = _reap(proc)
     if not finished:
-        log.warning("import child timed out after %s s", limits.wall_seconds)
+        log.warning("import %s: child timed out after %s s", reference, limits.wall_seconds)
         raise messages.reject("timeout", seconds=messages.format_number(limits.wall_seconds))
     tail = _tail(log_path)
     if returncode != 0 or not (workdir / worker.RESULT_FILE).exists():
-        log.warning("import child failed (exit %s): %s", returncode, tail)
+        log.warning("import %s: child failed (exit %s): %s", reference, returncode, tail)
         raise _failure(returncode, cpu_seconds, tail, limits)
     if "Traceback" in tail or "landmap worker:" in tail:  # caught errors, kept for the admin
-        log.warning("import child reported: %s", tail)
+        log.warning("import %s: child reported: %s", reference, tail)
 
 
 def _wait_unreaped(pid: int, timeout: float) -> bool:

@@ -36,7 +36,7 @@ KIND_FORMAT = {
 }
 KIND_DRIVERS: dict[str, frozenset[str]] = {
     "gpkg": frozenset({"GPKG"}),
-    "geojson": frozenset({"GeoJSON"}),
+    "geojson": frozenset({"GeoJSON", "ESRIJSON", "TopoJSON"}),
     "shapezip": frozenset({"ESRI Shapefile"}),
     "kml": frozenset({"KML", "LIBKML"}),
     "kmz": frozenset({"KML", "LIBKML"}),
@@ -58,7 +58,7 @@ CONTENT_NAMES: dict[str, tuple[str, str]] = {
     "rar": ("RAR 压缩包", "a RAR archive"),
     "7z": ("7z 压缩包", "a 7z archive"),
     "ole": ("Office 文档（Word/Excel）", "an Office document (Word/Excel)"),
-    "unknown": ("无法识别的内容", "unrecognised content"),
+    "unknown": ("无法识别的数据", "unrecognised data"),
 }
 _BINARY_MAGIC = (
     (b"SQLite format 3\x00", "sqlite"),
@@ -76,6 +76,7 @@ _BINARY_MAGIC = (
 SNIFF_BYTES = 64 * 1024
 _XML_DECL = re.compile(r"<\?xml[^>]*\?>")
 _XML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_JSON_SCALAR = re.compile(r"(null|true|false|-?\d+(\.\d+)?)\s*$")
 _KML_ROOT = re.compile(r"<([\w.-]+:)?kml[\s>/]")
 
 
@@ -86,8 +87,8 @@ def sniff(head: bytes) -> str:
             return kind
     # latin-1 never fails; only the ASCII structure matters here (GBK XML sniffs the same).
     text = head.removeprefix(b"\xef\xbb\xbf").decode("latin-1").lstrip().lower()
-    if text.startswith("{"):
-        return "json"
+    if text.startswith(("{", "[", '"')) or _JSON_SCALAR.match(text):
+        return "json"  # a list, a string or a bare null is JSON too, though not geodata
     if text.startswith("<"):
         return _sniff_xml(text)
     return "unknown"

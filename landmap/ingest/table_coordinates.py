@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landmap.ingest.curves import from_wkt_lenient
 from landmap.ingest.mapping import find_id_column, format_row_numbers, normalize_header
 from landmap.ingest.problems import ImportProblem, ImportRejected, Severity, problem
 from landmap.ingest.table_grid import cell_text, is_blank
@@ -30,7 +31,9 @@ _X_WORDS = frozenset({"x", "x坐标", "坐标x", "横坐标", "e", "东坐标", 
 _Y_WORDS = frozenset({"y", "y坐标", "坐标y", "纵坐标", "n", "北坐标", "northing", "北向坐标"})
 _WKT_WORDS = frozenset({"wkt", "geometry", "geom", "the_geom", "shape", "几何", "坐标串", "图形"})
 _WKT_VALUE = re.compile(
-    r"^\s*(?:srid=\d+;\s*)?(?:multi)?(?:point|linestring|polygon)|^\s*geometrycollection",
+    r"^\s*(?:srid=\d+;\s*)?(?:multi)?(?:point|linestring|polygon|curve|surface)"
+    r"|^\s*(?:geometrycollection|circularstring|compoundcurve|curvepolygon|tin|triangle"
+    r"|polyhedralsurface)",
     re.IGNORECASE,
 )
 
@@ -124,7 +127,21 @@ def _find_columns(table: pd.DataFrame) -> dict[str, str]:
             continue
         if role:
             found.setdefault(role, column)
+    if not found:
+        # No column is named for coordinates: one whose every value is WKT ("point",
+        # "location", "shape_1" …) still says where the rows are.
+        wkt = next((c for c in table.columns if _all_wkt(table[c])), None)
+        if wkt is not None:
+            found["wkt"] = wkt
     return found
+
+
+def _all_wkt(column: pd.Series) -> bool:
+    values = [v for v in column.head(1000) if not is_blank(v)]
+    return bool(values) and all(
+        isinstance(v, str) and _WKT_VALUE.match(v) and ("(" in v or "empty" in v.lower())
+        for v in values
+    )
 
 
 def _has_wkt(column: pd.Series) -> bool:
@@ -363,7 +380,7 @@ def _from_wkt(table: pd.DataFrame, column: str, ids: _RowIds) -> Located:
         ],
         dtype=object,
     )
-    geometry = shapely.from_wkt(texts, on_invalid="ignore")
+    geometry = from_wkt_lenient(texts)  # ArcGIS curves (CIRCULARSTRING …) made straight
     rows = table.index.to_numpy()
     blank = np.array([t is None for t in texts])
     unreadable = ~blank & shapely.is_missing(geometry)

@@ -106,14 +106,15 @@ def csv_grid(data: bytes, encoding: str | None, max_rows: int) -> tuple[Grid, st
             counter.add(row)
             grid.rows.append(row)
             grid.numbers.append(number)
-    except csv.Error as exc:
+    except csv.Error:
         raise ImportRejected(
             problem(
                 "csv_unreadable",
-                "CSV 文件第 {row} 行无法读取（{reason}）。",
-                "Row {row} of the CSV file cannot be read ({reason}).",
+                "CSV 文件第 {row} 行无法读取（引号不配对，或一个值太长）。请在 Excel 中打开，"
+                "另存为 CSV 后再导入。",
+                "Row {row} of the CSV file cannot be read (unbalanced quotes, or a value too "
+                "long). Please open it in Excel, save it as CSV again and import that.",
                 row=reader.line_num,
-                reason=str(exc),
             )
         ) from None
     return grid, used

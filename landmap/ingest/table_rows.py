@@ -30,9 +30,14 @@ _TOTAL_ROW_WORDS = frozenset({"合计", "总计", "小计", "总合计", "合计
 def table_from_grid(grid: Grid, max_rows: int) -> tuple[pd.DataFrame, list[ImportProblem]]:
     h = find_header(grid)
     width = max((len(r) for r in grid.rows), default=0)
+    overlong = _overlong_rows(grid, h)
+    if overlong:
+        width = len(grid.rows[h])  # the header decides the columns, not a shifted row
     header = read_header(grid, h, width)
     first = h + header.rows_used
     problems = [p for p in (title_problem(grid, h),) if p]
+    if overlong:
+        problems.append(_overlong_problem(overlong))
     if header.merges:
         problems.append(merged_header_problem(header.merges))
     data_merges = _fill_data_merges(grid, first, width)
@@ -58,6 +63,31 @@ def table_from_grid(grid: Grid, max_rows: int) -> tuple[pd.DataFrame, list[Impor
         dtype=str if grid.text_only else object,
     )
     return table, problems + naming_problems
+
+
+def _overlong_rows(grid: Grid, h: int) -> list[int]:
+    """CSV rows with values beyond the header's last column (an unquoted comma in a value)."""
+    if not grid.text_only or h >= len(grid.rows) or not grid.rows[h]:
+        return []
+    width = len(grid.rows[h])
+    return [
+        number
+        for row, number in zip(grid.rows[h + 1 :], grid.numbers[h + 1 :], strict=True)
+        if any(not is_blank(v) for v in row[width:])
+    ]
+
+
+def _overlong_problem(rows: list[int]) -> ImportProblem:
+    return problem(
+        "csv_row_too_long",
+        "CSV 第 {rows} 行（共 {count} 行）的值比表头多，后面的列已错位（通常是某个值里有"
+        "没加引号的逗号）。请在这些行的值两边加上英文双引号，或去掉多余的逗号，再导入。",
+        "CSV row(s) {rows} ({count} in all) have more values than the header, so the columns "
+        "after it are shifted (usually an unquoted comma inside a value). Please put those "
+        "values in double quotes, or remove the extra comma, and import again.",
+        rows=format_row_numbers(rows),
+        count=len(rows),
+    )
 
 
 def _data_rows(grid: Grid, first: int) -> tuple[list[list[object]], list[int], list[int]]:

@@ -103,7 +103,14 @@ def read_table_bytes(
         grid, used_encoding = csv_grid(data, encoding, max_rows)
     table, table_problems = table_from_grid(grid, max_rows)
     problems += table_problems
-    located = locate(table)
+    try:
+        located = locate(table)
+    except ImportRejected:
+        # Shifted rows hide the coordinates: that, not "no coordinates", is what to fix.
+        shifted = [p for p in table_problems if p.code == "csv_row_too_long"]
+        if shifted:
+            raise ImportRejected(shifted[0]) from None
+        raise
     frame, columns = _geodataframe(table, located.geometry, located.columns)
     return TabularRead(
         frame=frame,

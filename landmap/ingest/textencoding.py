@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass
 
 from landmap.ingest.messages import make_problem, reject
-from landmap.ingest.problems import ImportProblem, ImportRejected
+from landmap.ingest.problems import ImportProblem, ImportRejected, place_label
 
 # -- Text encodings (domain-china.md §1.4) ---------------------------------------------------
 
@@ -43,13 +43,17 @@ LDID_CODEPAGES = {
     0xC9: "CP1251",
 }
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# GBK bytes read as Latin-1/CP1252 show up as these letters (domain-china.md §1.4: Ã Â ¸ Ê Ð Æ).
-_MOJIBAKE = re.compile(r"[\u00c0-\u00ff\ufffd]")
+# GBK bytes read with a Western code page (domain-china.md §1.4: Ã Â ¸ Ê Ð Æ): every Chinese
+# character is two high bytes, so a word becomes a run of 4+ accented letters or symbols in a
+# row ("¸ñÀïÆº"). Real French, Czech or German text has accents one at a time ("Frédéric",
+# "Hněvošický"), so a single accent, or two, is no sign of a wrong encoding.
+_MOJIBAKE_CHARS = "\u0080-\u024f\u02c6\u02dc\u2013-\u203a\u20ac\u2122\ufffd"
+_MOJIBAKE = re.compile(f"[{_MOJIBAKE_CHARS}]{{4,}}")
 
 
 def looks_mojibake(text: str) -> bool:
-    """Latin accented letters (or U+FFFD) but no Chinese: Chinese text decoded wrongly."""
-    return len(_MOJIBAKE.findall(text)) >= 2 and not _CJK.search(text)
+    """A run of accented letters (or U+FFFD) and no Chinese: Chinese text decoded wrongly."""
+    return bool(_MOJIBAKE.search(text)) and not _CJK.search(text)
 
 
 def normalise_encoding(name: str) -> str | None:
@@ -185,7 +189,7 @@ def _rewrite_declaration(data: bytes) -> bytes:
 
 
 # The same tests as looks_mojibake(), in RE2 syntax for pyarrow.compute (fast on 200 000 rows).
-_MOJIBAKE_RE2 = r"[\x{00C0}-\x{00FF}\x{FFFD}]"
+_MOJIBAKE_RE2 = r"[\x{0080}-\x{024F}\x{02C6}\x{02DC}\x{2013}-\x{203A}\x{20AC}\x{2122}\x{FFFD}]{4,}"
 _CJK_RE2 = r"[\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{F900}-\x{FAFF}]"
 
 
@@ -199,7 +203,7 @@ def mojibake_rows(attrs, layer: str, problems: list) -> None:
     for column in attrs.columns:
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             continue
-        many = pc.greater_equal(pc.count_substring_regex(column, _MOJIBAKE_RE2), 2)
+        many = pc.match_substring_regex(column, _MOJIBAKE_RE2)
         garbled = pc.and_(many, pc.invert(pc.match_substring_regex(column, _CJK_RE2)))
         garbled = garbled.fill_null(False).to_numpy(zero_copy_only=False)
         if garbled.any() and not sample:
@@ -207,7 +211,7 @@ def mojibake_rows(attrs, layer: str, problems: list) -> None:
         flagged |= garbled
     rows = np.flatnonzero(flagged)
     if rows.size:
-        ids = [str(i + 1) for i in rows]
+        ids = [place_label(i + 1, "feature") for i in rows]
         problems.append(
             make_problem("mojibake", feature_ids=ids, layer=layer, count=rows.size, sample=sample)
         )

@@ -6,6 +6,7 @@ coordinate conversion and field/status mapping). Every problem names the feature
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -16,7 +17,7 @@ import shapely
 
 from landmap import geo
 from landmap.geomcheck import check_geometries
-from landmap.ingest.problems import ImportProblem, Severity, problem
+from landmap.ingest.problems import ImportProblem, Severity, place_label, problem
 from landmap.layers import GeometryKind, LayerSpec
 
 # Plots and compounds outside this range are almost always a unit or CRS mistake.
@@ -39,13 +40,19 @@ def validate_features(
     mode: ImportMode,
     existing_ids: Iterable[str] = (),
     district: shapely.Geometry | None = None,
+    labels: pd.Series | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[ImportProblem]]:
-    """The features with repaired shapes, and every problem found (errors block the write)."""
+    """The features with repaired shapes, and every problem found (errors block the write).
+
+    Problems name features by ``labels`` (default ``feature_labels``): what a clerk can find
+    in the file, never a blank.
+    """
     problems: list[ImportProblem] = []
     frame = features.copy()
     if frame.empty:
         problems.append(problem("no_features", "文件中没有任何要素。", "The file has no features."))
         return frame, problems
+    frame[_LABEL] = (labels if labels is not None else feature_labels(frame)).to_numpy()
     problems += _check_ids(frame, mode, set(existing_ids))
     problems += _check_statuses(frame, layer)
     frame, geometry_problems = _check_shapes(frame, layer)
@@ -54,11 +61,41 @@ def validate_features(
         problems += _check_location(frame, district)
     if layer.geometry is GeometryKind.POLYGON:
         problems += _check_areas(frame)
-    return frame, problems
+    return frame.drop(columns=[_LABEL]), problems
+
+
+_LABEL = "__feature_label__"  # a working column, dropped before the frame is returned
+
+
+def feature_labels(frame: pd.DataFrame) -> pd.Series:
+    """Each feature's name for a clerk: its id, else its name, else 第 N 行 / 第 N 个要素.
+
+    Table rows (CSV, Excel) keep the row number a spreadsheet shows (index "source_row").
+    """
+    table = frame.index.name == "source_row"
+    texts = [
+        _plain(fid) or _plain(name) for fid, name in zip(frame["id"], frame["name"], strict=True)
+    ]
+    repeated = {t for t, n in Counter(texts).items() if n > 1 and t}
+    labels = []
+    for position, (row, text) in enumerate(zip(frame.index, texts, strict=True), start=1):
+        number, kind = (row, "row") if table else (position, "feature")
+        # A name (or id) several features share is no way to find one: "0（第 2 个要素）".
+        if text in repeated:
+            labels.append(text + place_label(number, kind, aside=True))
+        else:
+            labels.append(text or place_label(number, kind))
+    return pd.Series(labels, index=frame.index, dtype=object)
+
+
+def _plain(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).strip()[:100]
 
 
 def _ids(frame: pd.DataFrame, mask: np.ndarray | pd.Series) -> list[str]:
-    return [str(v) for v in frame.loc[np.asarray(mask), "id"]]
+    return [str(v) for v in frame.loc[np.asarray(mask), _LABEL]]
 
 
 def _check_ids(
@@ -69,15 +106,14 @@ def _check_ids(
     frame["id"] = ids
     blank = ids == ""
     if blank.any():
-        rows = [str(i + 1) for i in np.flatnonzero(blank.to_numpy())]
         found.append(
             problem(
                 "id_missing",
-                "有 {count} 行没有编号（第 {rows} 行）。编号用于链接、更新和台账，请补全。",
-                "{count} row(s) have no id (row {rows}). Ids link, update and ledger features; "
-                "please fill them in.",
-                count=len(rows),
-                rows=", ".join(rows[:20]),
+                "有 {count} 个要素没有编号。编号用于链接、更新和台账，请补全。",
+                "{count} feature(s) have no id. Ids link, update and ledger features; please "
+                "fill them in.",
+                feature_ids=_ids(frame, blank),
+                count=int(blank.sum()),
             )
         )
     duplicated = ids.duplicated(keep=False) & ~blank
@@ -119,20 +155,34 @@ def _check_ids(
 
 def _check_statuses(frame: gpd.GeoDataFrame, layer: LayerSpec) -> list[ImportProblem]:
     status = frame["status"].map(lambda v: "" if v is None or pd.isna(v) else str(v).strip())
-    unknown = ~status.isin(layer.status_codes)
-    if not unknown.any():
-        return []
-    values = sorted({v or "（空）" for v in status[unknown]})
-    return [
-        problem(
-            "status_unknown",
-            "状态值无法识别：{values}。请在状态对照中指定，或改为规定的状态。",
-            "Status values not recognised: {values}. Map them in the status step or use the "
-            "listed statuses.",
-            feature_ids=_ids(frame, unknown),
-            values="、".join(values),
+    found = []
+    blank = status == ""
+    if blank.any():
+        found.append(
+            problem(
+                "status_missing",
+                "有 {count} 个要素没有状态。请在字段对照中指定状态列，或选择一个默认状态"
+                "（命令行：--default-status 代码）。",
+                "{count} feature(s) have no status. Map the status column, or choose a default "
+                "status (command line: --default-status CODE).",
+                feature_ids=_ids(frame, blank),
+                count=int(blank.sum()),
+            )
         )
-    ]
+    unknown = ~blank & ~status.isin(layer.status_codes)
+    if unknown.any():
+        found.append(
+            problem(
+                "status_unknown",
+                "状态值无法识别：{values_zh}。请在状态对照中指定，或改为规定的状态。",
+                "Status values not recognised: {values_en}. Map them in the status step or use "
+                "the listed statuses.",
+                feature_ids=_ids(frame, unknown),
+                values_zh="、".join(f"“{v}”" for v in sorted(set(status[unknown]))),
+                values_en=", ".join(f"“{v}”" for v in sorted(set(status[unknown]))),
+            )
+        )
+    return found
 
 
 def _check_shapes(
@@ -174,10 +224,11 @@ def _check_shapes(
         found.append(
             problem(
                 "geometry_wrong_type",
-                "图形类型与图层不符（该图层需要{kind}）。",
-                "Geometry type does not fit the layer (it needs {kind}).",
+                "图形类型与图层不符（该图层需要{kind_zh}）。",
+                "Geometry type does not fit the layer (it needs {kind_en}).",
                 feature_ids=_ids(frame, check.wrong_type),
-                kind={"polygon": "面 / polygons", "line": "线 / lines", "point": "点 / points"}[
+                kind_zh={"polygon": "面", "line": "线", "point": "点"}[layer.geometry.value],
+                kind_en={"polygon": "polygons", "line": "lines", "point": "points"}[
                     layer.geometry.value
                 ],
             )
@@ -203,7 +254,8 @@ def _check_location(frame: gpd.GeoDataFrame, district: shapely.Geometry) -> list
             "outside_district",
             "这些要素落在西区范围之外。"
             + ("大部分要素都在区外，通常是坐标系选错了：请核对坐标系。" if mostly else ""),
-            "These features lie outside Xiqu district. "
+            "These features lie outside Xiqu district."
+            + (" " if mostly else "")
             + (
                 "Most features are outside, which usually means the wrong coordinate system: "
                 "please check it."

@@ -155,6 +155,7 @@ def diff_sheets(
         if located is None:
             continue
         header_index, columns = located
+        ignored = _ignored_columns(sheet.rows[header_index], layer)
         layers_read[layer.id] = None
         for row in sheet.rows[header_index + 1 :]:
             rows_read += 1
@@ -162,21 +163,26 @@ def diff_sheets(
             if fid is None:
                 problems.append(LedgerProblem(sheet.title, row.number, None, _NO_ID))
                 continue
-            rows_by_feature[(layer.id, fid)].append((sheet, row, dict(columns)))
+            rows_by_feature[(layer.id, fid)].append((sheet, row, dict(columns), ignored))
     edits: list[FeatureEdit] = []
     changes: list[LedgerChange] = []
     for (layer_id, fid), rows in rows_by_feature.items():
         if len(rows) > 1:
-            numbers = "、".join(f"{s.title}!{r.number}" for s, r, _ in rows)
-            for sheet, row, _ in rows:
+            numbers = "、".join(f"{s.title}!{r.number}" for s, r, _, _ in rows)
+            for sheet, row, _, _ in rows:
                 problems.append(LedgerProblem(sheet.title, row.number, fid, _duplicate(numbers)))
             continue
-        sheet, row, columns = rows[0]
+        sheet, row, columns, ignored = rows[0]
         frame = frames[layer_id]
         layer = layer_for_sheet(sheet.title)
         assert layer is not None  # only ledger sheets were collected
         if fid not in frame.index:
             problems.append(LedgerProblem(sheet.title, row.number, fid, _UNKNOWN_ID))
+            continue
+        unapplied = _unapplied_changes(row, ignored, frame.loc[fid])
+        if unapplied:
+            # The clerk meant a change the import cannot make: the row is not half applied.
+            problems += [LedgerProblem(sheet.title, row.number, fid, m) for m in unapplied]
             continue
         version = int(versions_by_layer.get(layer_id, {}).get(fid, 0))
         found = _row_edit(sheet, row, layer, fid, frame.loc[fid], columns, version, problems)
@@ -210,6 +216,88 @@ def _locate_columns(
             return index, [id_column, *found.values()]
     problems.append(_sheet_problem(sheet, _NO_ID_COLUMN))
     return None
+
+
+@dataclass(frozen=True)
+class _IgnoredColumn:
+    """A column the import does not apply: read-only context (known) or not a ledger column."""
+
+    position: int
+    header: str
+    column: LedgerColumn | None  # None: a column the ledger never had (状态代码, 备注 …)
+
+
+def _ignored_columns(header_row: LedgerRow, layer: LayerSpec) -> list[_IgnoredColumn]:
+    found = []
+    for position, cell in enumerate(header_row.cells):
+        if _blank(cell.value):
+            continue
+        column = column_for_header(layer, cell.value)
+        if column is not None and (column.imported or column.key == VERSION_KEY):
+            continue
+        found.append(_IgnoredColumn(position, str(cell.value).strip()[:40], column))
+    return found
+
+
+# Rounding of the measures as the ledger shows them (export.columns): 0.01 亩, 1 m of road.
+_MEASURE_TOLERANCE = {"area_mu": 0.0051, "length_km": 0.00051}
+
+
+def _unapplied_changes(
+    row: LedgerRow, ignored: list[_IgnoredColumn], feature: Mapping[str, object]
+) -> list[Label]:
+    """A message for each cell of an ignored column that differs from what was exported."""
+    messages = []
+    for item in ignored:
+        cell = row.cell(item.position)
+        if item.column is None:
+            if not _blank(cell.value):
+                messages.append(_not_a_ledger_column(item.header, cell.value))
+            continue
+        current = feature.get(item.column.key)
+        if not _same_as_exported(item.column.key, cell.value, current):
+            messages.append(_read_only_changed(item.header, cell.value, current))
+    return messages
+
+
+def _same_as_exported(key: str, value: object, current: object) -> bool:
+    if _blank(value) or _blank(current):
+        return _blank(value) and _blank(current)
+    if key in _MEASURE_TOLERANCE:
+        number = None if isinstance(value, bool | dt.date) else parse_number(value)
+        try:
+            return number is not None and abs(number - float(current)) <= _MEASURE_TOLERANCE[key]
+        except (TypeError, ValueError):
+            return False
+    return str(value).strip() == str(current).strip()
+
+
+def _read_only_changed(header: str, value: object, current: object) -> Label:
+    new, old = (
+        _shown(value) if not _blank(value) else "",
+        _shown(current) if not _blank(current) else "",
+    )
+    return Label(
+        f"“{header}”是只读列，台账导入不会修改它（台账里是“{new}”，系统中是“{old}”）。"
+        "请改回原值，或在系统的详情面板中修改；本行未导入。",
+        f"“{header}” is a read-only column that a ledger import does not change (the ledger "
+        f"says “{new}”, the map holds “{old}”). Please put the value back, or change it in the "
+        "app's detail panel; this row was not imported.",
+    )
+
+
+def _not_a_ledger_column(header: str, value: object) -> Label:
+    hint_zh, hint_en = "", ""
+    if "状态" in header or "status" in header.casefold():
+        hint_zh = "状态请填在“状态”列（中文名称或状态代码均可）。"
+        hint_en = "Put the status in the “Status” column (label or code). "
+    return Label(
+        f"“{header}”列不是台账的列，其中的“{_shown(value)}”不会导入。{hint_zh}"
+        "请把内容移到对应的列，或清空这一格；本行未导入。",
+        f"“{header}” is not a ledger column, so “{_shown(value)}” in it is not imported. "
+        f"{hint_en}Please move it to the matching column, or clear the cell; this row was not "
+        "imported.",
+    )
 
 
 def _row_edit(

@@ -100,6 +100,16 @@ def _render_import(settings: Settings, dataset: Dataset, lang: str) -> None:
     crs_text = right.text_input(
         t("data.crs", lang), key="import_crs", placeholder="4490", help=t("data.crs_help", lang)
     )
+    default_status = right.selectbox(
+        t("data.default_status", lang),
+        ["", *LAYER_BY_ID[layer_id].status_codes],
+        format_func=lambda code: (
+            LAYER_BY_ID[layer_id].status_label(code, lang)
+            if code
+            else t("data.default_status_none", lang)
+        ),
+        key=f"import_default_status_{layer_id}",  # the codes are the layer's own
+    )
     with st.expander(t("data.advanced", lang)):
         encoding = st.text_input(t("data.encoding", lang), key="import_encoding", placeholder="GBK")
         sheet = st.text_input(t("data.sheet", lang), key="import_sheet")
@@ -123,6 +133,7 @@ def _render_import(settings: Settings, dataset: Dataset, lang: str) -> None:
         status_mapping=st.session_state.get(_STATUS_FIX) or None,
         sheet=sheet.strip() or None,
         source_layer=source_layer.strip() or None,
+        default_status=default_status or None,
     )
     digest = hashlib.sha256(data).hexdigest()
     checked: _Checked | None = st.session_state.get(_PLAN)

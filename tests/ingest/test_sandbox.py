@@ -30,7 +30,7 @@ import shapely
 
 from landmap.ingest import gdal_hardening, gdal_read, messages, sandbox, sniff, textencoding
 from landmap.ingest.limits import MIB, Limits
-from landmap.ingest.problems import ImportRejected
+from landmap.ingest.problems import ImportRejected, place_label
 from landmap.ingest.sandbox import read_geodata
 
 E0, N0 = 460_000.0, 2_943_000.0  # EPSG:4543, near 101.6°E 26.6°N
@@ -349,7 +349,9 @@ def test_unbuildable_geometry_is_reported_by_row_not_fatal() -> None:
     assert layer.frame["name"].tolist() == ["好的", "没闭合"]
     assert layer.frame.geometry.isna().tolist() == [False, True]
     (warning,) = layer.problems
-    assert warning.code == "invalid_geometry" and warning.feature_ids == ("2",)
+    assert warning.code == "invalid_geometry" and warning.feature_ids == (
+        place_label(2, "feature"),
+    )
     assert "无法识别" in warning.text("zh") and "2" in warning.text("en")
 
 
@@ -650,7 +652,9 @@ def test_mojibake_text_is_flagged() -> None:
     (layer,) = read_geodata(geojson_bytes(frame), "plots.geojson").layers
 
     (warning,) = layer.problems
-    assert warning.code == "mojibake" and warning.feature_ids == ("1", "2", "3")
+    assert warning.code == "mojibake"
+    assert warning.feature_ids == tuple(place_label(n, "feature") for n in (1, 2, 3))
+    assert "第 1 个要素" in warning.text("zh") and "feature 1" in warning.text("en")
     assert "乱码" in warning.text("zh") and "garbled" in warning.text("en")
 
 

@@ -46,7 +46,7 @@ def test_ids_missing_duplicate_and_clashing_with_the_store():
     _, problems = validate_features(features(rows), IDLE, mode=ImportMode.ADD, existing_ids={"S1"})
     found = codes(problems)
     assert found["id_duplicate"].feature_ids == ("A",)
-    assert "第 3 行" in found["id_missing"].text("zh")
+    assert found["id_missing"].feature_ids == ("地块None",)  # no id: named by its name
     assert found["id_exists"].feature_ids == ("S1",)
     _, problems = validate_features(
         features([plot("NEW")]), IDLE, mode=ImportMode.UPDATE, existing_ids={"S1"}

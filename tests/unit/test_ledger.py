@@ -355,3 +355,24 @@ def test_run_ledger_import_reports_and_applies(store, tmp_path, capsys):
     assert "历史记录 1 条" in capsys.readouterr().out
     last = store.history(compound).iloc[-1]
     assert (last["changed_by"], last["new_value"], last["source"]) == (UPLOADER, "61", "ledger")
+
+
+def test_changes_in_columns_the_import_does_not_apply_are_listed_by_row(store):
+    """A status typed into an added 状态代码 column, a renamed read-only 名称: never dropped."""
+    frames, versions = state(store)
+    ledger = Ledger(ledger_workbook(frames, "zh", versions))
+    first, second, third = pick(frames["renovation"], count=3)
+    sheet = ledger.sheet("老旧小区")
+    code_column = sheet.max_column + 1
+    sheet.cell(1, code_column).value = "状态代码"
+    sheet.cell(ledger.row_of("老旧小区", first), code_column).value = "accepted"
+    ledger.set("老旧小区", second, "名称（只读）", "改过的名称")
+    ledger.set("老旧小区", third, "形象进度（%）", 55)  # a real change, still applied
+    diff = read_ledger(ledger.data(), frames, versions)
+    assert {p.feature_id for p in diff.errors} == {first, second}
+    by_id = {p.feature_id: p for p in diff.errors}
+    assert by_id[first].row == ledger.row_of("老旧小区", first)
+    assert "状态代码" in by_id[first].text("zh") and "“状态”列" in by_id[first].text("zh")
+    assert "read-only" in by_id[second].text("en") and "改过的名称" in by_id[second].text("zh")
+    assert [e.feature_id for e in diff.edits] == [third]
+    assert "2 个问题" in ledger_import_report(diff, "zh")[0]

@@ -176,7 +176,10 @@ def test_only_the_edit_worker_opens_the_store_with_python_sqlite3():
         if "import sqlite3" in path.read_text("utf-8")
     )
     # records_sql (photos, interest leads) runs only inside the worker, as gpkg_sql does.
+    # ingest/diagnose.py reads an *upload* (never the store), read-only and immutable, in the
+    # sandboxed child, only after GDAL gave up on it: to say "this GeoPackage holds imagery".
     assert users == [
+        "landmap/ingest/diagnose.py",
         "landmap/store/gpkg_sql.py",
         "landmap/store/records_sql.py",
         "landmap/store/sqlite_worker.py",
