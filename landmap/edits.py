@@ -78,7 +78,24 @@ def canonical_value(layer: LayerSpec, field: str, raw: object) -> str | None:
         return _canonical_date(raw)
     if spec.kind in (FieldKind.PERCENT, FieldKind.MONEY_WAN, FieldKind.FLOAT, FieldKind.INT):
         return _canonical_number(raw, whole=spec.kind is FieldKind.INT)
+    if spec.kind is FieldKind.CHOICE and spec.choices:
+        return _canonical_choice(spec, raw)
     return str(raw).strip()
+
+
+def _canonical_choice(spec: FieldSpec, raw: object) -> str:
+    """A choice's code, from its code or its zh/en label (a ledger cell may hold either)."""
+    text = str(raw).strip()
+    for code, label in (spec.choices or {}).items():
+        if text.casefold() in (code.casefold(), label.zh.casefold(), label.en.casefold()):
+            return code
+    options = "、".join(label.zh for label in (spec.choices or {}).values())
+    raise ValueError(
+        _problem_text(
+            f"“{text}”不是{spec.label.zh}的选项（可选：{options}）",
+            f"“{text}” is not an option of {spec.label.en}",
+        )
+    )
 
 
 def stored_text(layer: LayerSpec, field: str, value: object) -> str | None:
@@ -176,6 +193,9 @@ def _check_change(layer: LayerSpec, change: FieldChange, allowed: set[str]) -> L
         return None
     if spec.kind is FieldKind.DATE:
         return None if _is_iso_date(new) else _BAD_DATE
+    if spec.kind is FieldKind.CHOICE:
+        ok = spec.choices is not None and new in spec.choices
+        return None if ok else Label(f"“{new}”不是可选值。", f"“{new}” is not an option.")
     number = float(new)
     if spec.kind is FieldKind.PERCENT and not 0 <= number <= 100:
         return Label(

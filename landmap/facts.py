@@ -12,11 +12,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from landmap.access import Audience
-from landmap.i18n import t
+from landmap.i18n import mark_chinese, t
 from landmap.layers import (
     COMMON_FIELDS,
     SELLING_FIELD_KEYS,
     FieldKind,
+    FieldSpec,
     LayerSpec,
     subdistrict_label,
 )
@@ -39,6 +40,12 @@ class FeatureFacts:
 def feature_facts(spec: LayerSpec, row: pd.Series, audience: Audience, lang: str) -> FeatureFacts:
     """The rows of the detail panel for ``row`` of layer ``spec``, as ``audience`` may see."""
     allowed = {f.key for f in audience.fields(spec)}
+
+    def text(fspec: FieldSpec, value: object) -> str:
+        shown = fspec.display(value, lang)
+        # Coded values come translated from the registry; free text is marked as Chinese.
+        return mark_chinese(shown, lang) if fspec.kind is FieldKind.TEXT else shown
+
     basic = [(t("col.id", lang), str(row["id"])), (t("col.layer", lang), spec.name.get(lang))]
     for fspec in COMMON_FIELDS:
         if fspec.key not in allowed:
@@ -46,7 +53,7 @@ def feature_facts(spec: LayerSpec, row: pd.Series, audience: Audience, lang: str
         value = row.get(fspec.key)
         if fspec.key == "subdistrict" and isinstance(value, str):
             value = subdistrict_label(value, lang)
-        basic.append((fspec.label.get(lang), fspec.display(value, lang)))
+        basic.append((fspec.label.get(lang), text(fspec, value)))
     dates = [
         (f.label.get(lang), f.display(row.get(f.key), lang))
         for f in spec.date_fields
@@ -55,7 +62,7 @@ def feature_facts(spec: LayerSpec, row: pd.Series, audience: Audience, lang: str
     # An offered plot's selling facts have a section of their own (ui/promotion_panel.py).
     skip = SELLING_FIELD_KEYS if spec.offered_statuses else frozenset()
     own = [
-        (f.label.get(lang), f.display(row.get(f.key), lang))
+        (f.label.get(lang), text(f, row.get(f.key)))
         for f in spec.fields
         if f.kind is not FieldKind.DATE and f.key in allowed and f.key not in skip
     ]

@@ -45,3 +45,15 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     if text is None:
         text = catalog(DEFAULT_LANGUAGE).get(key, key)
     return text.format(**values) if values else text
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in text)
+
+
+def mark_chinese(text: str, lang: str) -> str:
+    """Free text as it was written, marked as Chinese in English mode (investors see that
+    it is a name or a note in Chinese, not a missing translation)."""
+    if lang == "en" and _has_cjk(text):
+        return f"{text} {t('i18n.in_chinese', lang)}"
+    return text

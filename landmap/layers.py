@@ -298,6 +298,16 @@ UTILITIES = {
     "heat": Label("通热力", "Heating"),
     "levelled": Label("场地平整", "Site levelled"),
 }
+# An editor's override of the offer rule for one plot: put it on offer whatever its status, or
+# take it off (a dispute, a deal in progress). Blank: offered by status. Internal, tracked.
+PUBLISH = FieldSpec(
+    "publish",
+    Label("招商推介", "Offered to investors"),
+    FieldKind.CHOICE,
+    {"on": Label("推介（上架）", "Offered"), "off": Label("不推介（下架）", "Not offered")},
+    public=False,
+    tracked=True,
+)
 _FAR_MAX = FieldSpec("far_max", Label("容积率上限", "Max. floor-area ratio"), FieldKind.FLOAT)
 _TARGET_INDUSTRY = FieldSpec("target_industry", Label("招商方向", "Target industry"))
 _START_PRICE = FieldSpec("start_price_wan", Label("起始价", "Starting price"), FieldKind.MONEY_WAN)
@@ -377,6 +387,7 @@ IDLE_LAND = LayerSpec(
         _RESERVE_DATE,
         _LISTING_START,
         _HANDOVER_DATE,
+        PUBLISH,
     ),
     offered_statuses=("ready", "promoting", "listed"),
 )
@@ -420,6 +431,7 @@ SHANTYTOWN = LayerSpec(
         _RESERVE_DATE,
         _LISTING_START,
         _HANDOVER_DATE,
+        PUBLISH,
     ),
     offered_statuses=("ready", "listed"),
 )

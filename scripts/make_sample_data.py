@@ -1185,6 +1185,7 @@ def add_selling_facts(rows: dict[str, list[dict[str, object]]]) -> None:
     for layer_id in ("idle_land", "shantytown"):
         for row in rows[layer_id]:
             row.update(selling_facts(row))
+            row["publish"] = None  # offered by status; editors override per plot
 
 
 # --- work-plan milestones and status history ----------------------------------------------------

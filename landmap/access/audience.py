@@ -82,7 +82,12 @@ def public_row_mask(frame: gpd.GeoDataFrame, layer: LayerSpec) -> pd.Series:
     that sell the plots (road projects, renovated compounds) are shown whole; others not at all.
     """
     if layer.offered_statuses:
-        return frame["status"].isin(layer.offered_statuses)
+        by_status = frame["status"].isin(layer.offered_statuses)
+        if "publish" not in frame:
+            return by_status
+        # An editor's override (the tracked ``publish`` field) wins over the status rule.
+        publish = frame["publish"].astype(object).where(frame["publish"].notna(), "")
+        return (by_status & (publish != "off")) | (publish == "on")
     return pd.Series(layer.investor_context, index=frame.index, dtype=bool)
 
 

@@ -18,8 +18,8 @@ import pandas as pd
 import shapely
 
 from landmap.geo import METRIC_CRS
-from landmap.i18n import t
-from landmap.layers import LAYER_BY_ID, UTILITIES, LayerSpec, split_codes
+from landmap.i18n import mark_chinese, t
+from landmap.layers import LAYER_BY_ID, UTILITIES, FieldKind, LayerSpec, split_codes
 
 MISSING = "—"
 # Roads that count as a "main road" for access (城市主次干路).
@@ -118,7 +118,11 @@ def selling_facts(
 
     def shown(key: str) -> str:
         fspec = field(key)
-        return fspec.display(row.get(key), lang) if fspec else MISSING
+        if fspec is None:
+            return MISSING
+        text = fspec.display(row.get(key), lang)
+        # Coded values come translated from the registry; free text is marked as Chinese.
+        return mark_chinese(text, lang) if fspec.kind is FieldKind.TEXT else text
 
     def label(key: str) -> str:
         fspec = field(key)

@@ -181,6 +181,18 @@ def _field_input(field: FieldSpec, value: str | None, lang: str, key: str) -> ob
             max_value=_MAX_DATE,
             key=key,
         )
+    if field.kind is FieldKind.CHOICE and field.choices:
+        # None: no choice made (for 招商推介, "by status").
+        options = [None, *field.choices]
+        return st.selectbox(
+            label,
+            options,
+            index=options.index(value) if value in options else 0,
+            format_func=lambda code: (
+                field.choices[code].get(lang) if code else t("progress.choice_default", lang)
+            ),
+            key=key,
+        )
     number = float(value) if value is not None else None
     if field.kind is FieldKind.PERCENT:
         return st.number_input(label, 0.0, 100.0, value=number, step=5.0, format="%.0f", key=key)

@@ -67,3 +67,30 @@ def test_the_presentation_shows_public_facts_even_to_staff(make_app):
     body = html_bodies(at)
     assert "招商联系" in body and "西区投资促进局" in body
     assert "联系人" not in body.replace("招商联系", "")  # never the record's own contact
+
+
+def test_an_editor_takes_a_plot_off_offer_and_the_public_no_longer_sees_it(make_app, tmp_path):
+    import shutil
+
+    from landmap.accounts import Role, accounts_path, add_account
+    from landmap.store import GpkgStore
+    from tests.app.test_editing import save, sign_in
+    from tests.conftest import SAMPLE_GPKG
+
+    live = tmp_path / "live.gpkg"
+    shutil.copyfile(SAMPLE_GPKG, live)
+    add_account(accounts_path(), "zhang", Role.EDITOR, "correct-horse-battery")
+    visitor = make_app(live, query={"plot": "XQ-XZ-004"})
+    assert "XQ-XZ-004" in html_bodies(visitor)
+
+    editor = sign_in(make_app(live, query={"plot": "XQ-XZ-004"}), "zhang")
+    choice = next(s for s in editor.selectbox if s.label == "招商推介")
+    choice.set_value("off")
+    save(editor, "土地权属待核实，暂不推介")
+    assert not editor.exception
+    (entry,) = GpkgStore(live).history("XQ-XZ-004").tail(1).to_dict("records")
+    assert (entry["field"], entry["new_value"]) == ("publish", "off")
+
+    visitor = make_app(live, query={"plot": "XQ-XZ-004"})
+    assert "XQ-XZ-004" not in html_bodies(visitor)
+    assert any("XQ-XZ-004" in plain(w.value) for w in visitor.warning)  # not found for them

@@ -176,3 +176,17 @@ def test_the_public_map_picture_prints_no_internal_value_and_no_deadline(public_
     assert "西区" in text  # the text layer is readable, so the search below means something
     assert not contains_secret(text)
     assert "已逾期" not in text
+
+
+def test_an_editors_publish_choice_overrides_the_status_rule():
+    from landmap.access.audience import public_row_mask
+    from landmap.layers import LAYER_BY_ID
+
+    spec = LAYER_BY_ID["idle_land"]
+    frame = pd.DataFrame(
+        {
+            "status": ["listed", "listed", "identified", "identified"],
+            "publish": [None, "off", None, "on"],
+        }
+    )
+    assert public_row_mask(frame, spec).tolist() == [True, False, False, True]

@@ -145,3 +145,11 @@ def test_the_shortlist_lives_in_the_link_at_most_four_without_repeats():
     assert state.shortlist == ("A", "B", "C", "D")
     assert to_query(ViewState(shortlist=("A", "B")))["short"] == "A,B"
     assert "short" not in to_query(ViewState())
+
+
+def test_english_mode_translates_codes_and_marks_free_text_as_chinese():
+    row = plot(planned_use="logistics_w1", target_industry="现代物流")
+    shown = values(facts_of([row], lang="en"))
+    assert shown["planned_use"] == "Logistics & warehousing (W1)"
+    assert shown["target_industry"] == "现代物流 (in Chinese)"
+    assert values(facts_of([row]))["target_industry"] == "现代物流"  # no mark in Chinese mode
