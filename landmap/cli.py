@@ -296,10 +296,9 @@ def _add_user(args: argparse.Namespace) -> int:
     if problem:
         print(problem)
         return EXIT_PROBLEMS
-    if not args.password_stdin:
-        if password != getpass.getpass("再次输入 / again: "):
-            print("两次输入不一致 / the two entries differ")
-            return EXIT_PROBLEMS
+    if not args.password_stdin and password != getpass.getpass("再次输入 / again: "):
+        print("两次输入不一致 / the two entries differ")
+        return EXIT_PROBLEMS
     path = accounts_path()
     try:
         add_account(path, args.name, Role(args.role), password)

@@ -83,9 +83,7 @@ def test_cli_add_user_refuses_a_short_password_in_chinese_before_asking_twice(
     assert not path.exists()
 
 
-def test_cli_add_user_from_stdin_refuses_a_short_password_in_chinese(
-    tmp_path, monkeypatch, capsys
-):
+def test_cli_add_user_from_stdin_refuses_a_short_password_in_chinese(tmp_path, monkeypatch, capsys):
     path = tmp_path / "accounts.json"
     monkeypatch.setenv("LANDMAP_ACCOUNTS", str(path))
     monkeypatch.setattr("sys.stdin", io.StringIO("abc\n"))
