@@ -22,6 +22,7 @@ from landmap.ledger import LedgerDiff, apply_ledger, ledger_import_report, read_
 from landmap.store import EditConflict, GpkgStore, StoreError
 from landmap.ui.auth import editor_or_none
 from landmap.ui.messages import clear_file_picker, file_picker, flash, show_flash
+from landmap.ui.templates_panel import drop_hint
 
 _LEDGER = "_ledger_diff"
 _LEDGER_FILE = "ledger_file"
@@ -41,7 +42,13 @@ class _CheckedLedger:
 def render_ledger_import(settings: Settings, dataset: Dataset, lang: str) -> None:
     show_flash(_LEDGER_RESULT)
     st.caption(t("data.ledger_intro", lang))
-    upload = file_picker(t("data.ledger_file", lang), ["xlsx"], _LEDGER_FILE)
+    upload = file_picker(
+        t("data.ledger_file", lang),
+        ["xlsx"],
+        _LEDGER_FILE,
+        help=t("data.ledger_file_help", lang),
+        hint=drop_hint(lang),
+    )
     if upload is None:
         st.session_state.pop(_LEDGER, None)
         return
