@@ -93,14 +93,18 @@ def on_layer_status_change(layer_id: str, layers: tuple[LayerSpec, ...] = LAYERS
 
 
 def current_filter(layers: tuple[LayerSpec, ...] = LAYERS) -> FeatureFilter:
+    low = _number_or_none(st.session_state.get(AREA_MIN))
+    high = _number_or_none(st.session_state.get(AREA_MAX))
+    if low is not None and high is not None and low > high:
+        low, high = high, low  # typed the wrong way round: the range meant is clear
     return FeatureFilter(
         layers=tuple(s.id for s in layers if st.session_state.get(layer_key(s.id), True)),
         statuses=frozenset(st.session_state.get(STATUSES, [])),
         subdistricts=frozenset(st.session_state.get(SUBDISTRICTS, [])),
         text=str(st.session_state.get(SEARCH, "") or ""),
         deadlines=frozenset(st.session_state.get(DEADLINES, [])),
-        area_min=_number_or_none(st.session_state.get(AREA_MIN)),
-        area_max=_number_or_none(st.session_state.get(AREA_MAX)),
+        area_min=low,
+        area_max=high,
         holders=frozenset(st.session_state.get(HOLDERS) or []),
         planned_uses=frozenset(st.session_state.get(PLANNED_USES) or []),
         industries=frozenset(st.session_state.get(INDUSTRIES) or []),

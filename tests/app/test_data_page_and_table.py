@@ -138,3 +138,22 @@ def test_a_holder_the_public_may_not_see_is_not_offered_nor_kept_from_a_link(mak
     staff = make_app(staff=True, query={"holder": hidden})
     assert staff.multiselect(key="holder_filter").value == [hidden]
     assert set(feature_table(staff).index) == {"XQ-XZ-009", "XQ-XZ-010"}
+
+
+def test_an_area_range_typed_backwards_means_the_same_range(make_app):
+    at = make_app(staff=True)
+    at.number_input(key="area_min").set_value(60.0).run()
+    at.number_input(key="area_max").set_value(20.0).run()
+    assert at.query_params["area"] == "20-60"
+    assert feature_table(at)["面积（亩）"].between(20, 60).all()
+
+
+def test_the_data_page_in_english(make_app, data_copy):
+    at = sign_in(make_app(data_copy))
+    at.button_group[0].set_value("data").run()
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert "at most 50 MB" in at.get("file_uploader")[0].proto.help
+    assert not any("拖到" in c.value for c in at.caption)  # the box's own words are English
+    assert "Download a blank template" in [e.label for e in at.expander]
+    assert "Idle & inefficient land (Excel)" in [b.proto.label for b in at.get("download_button")]
