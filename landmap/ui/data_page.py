@@ -33,8 +33,8 @@ from landmap.store import GpkgStore, StoreConflict, StoreError
 from landmap.ui.auth import editor_or_none
 from landmap.ui.backups_panel import render_backups
 from landmap.ui.ledger_import import render_ledger_import
-from landmap.ui.messages import clear_file_picker, file_picker, flash, show_flash
-from landmap.ui.templates_panel import drop_hint, render_templates
+from landmap.ui.messages import clear_file_picker, drop_hint, file_picker, flash, show_flash
+from landmap.ui.templates_panel import render_templates
 
 UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "xlsx"]
 _PLAN = "_import_plan"

@@ -21,8 +21,7 @@ from landmap.layers import LAYERS
 from landmap.ledger import LedgerDiff, apply_ledger, ledger_import_report, read_ledger
 from landmap.store import EditConflict, GpkgStore, StoreError
 from landmap.ui.auth import editor_or_none
-from landmap.ui.messages import clear_file_picker, file_picker, flash, show_flash
-from landmap.ui.templates_panel import drop_hint
+from landmap.ui.messages import clear_file_picker, drop_hint, file_picker, flash, show_flash
 
 _LEDGER = "_ledger_diff"
 _LEDGER_FILE = "ledger_file"

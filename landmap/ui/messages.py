@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from landmap.escaping import md_text
+from landmap.i18n import t
 
 _SHOW = {"ok": st.success, "conflict": st.warning, "error": st.error}
 
@@ -40,6 +41,11 @@ def file_picker(
     if hint:
         st.caption(hint)
     return st.file_uploader(label, type=types, key=f"{key}_{generation}", help=help)
+
+
+def drop_hint(lang: str) -> str | None:
+    """The upload box's English words, said in Chinese above it (None in English)."""
+    return t("data.drop_hint", lang) if lang != "en" else None
 
 
 def clear_file_picker(key: str) -> None:

@@ -1,4 +1,4 @@
-"""Blank import templates to download on the data page, and the uploader's hint line."""
+"""Blank import templates to download on the data page."""
 
 from __future__ import annotations
 
@@ -9,11 +9,6 @@ from landmap.ingest.templates import template_csv, template_file_name, template_
 from landmap.layers import LAYERS
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def drop_hint(lang: str) -> str | None:
-    """The uploader box's English words, said in Chinese above it (None in English)."""
-    return t("data.drop_hint", lang) if lang != "en" else None
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -157,3 +157,9 @@ def test_the_data_page_in_english(make_app, data_copy):
     assert not any("拖到" in c.value for c in at.caption)  # the box's own words are English
     assert "Download a blank template" in [e.label for e in at.expander]
     assert "Idle & inefficient land (Excel)" in [b.proto.label for b in at.get("download_button")]
+
+
+def test_the_photo_upload_box_is_explained_in_chinese(make_app, data_copy):
+    at = sign_in(make_app(data_copy, query={"plot": "XQ-XZ-004"}))
+    assert "上传照片" in [e.label for e in at.expander]
+    assert any("Browse files" in c.value and "拖到" in c.value for c in at.caption)
