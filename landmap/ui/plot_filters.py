@@ -7,7 +7,7 @@ reader is never offered the holder of a plot the public view does not show.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import geopandas as gpd
 import streamlit as st
@@ -18,6 +18,12 @@ from landmap.i18n import t
 from landmap.layers import LAYERS, PLANNED_USES
 from landmap.query import value_options
 from landmap.ui import state
+
+_PLACEHOLDERS = {
+    "holder": "filters.all_holders",
+    "planned_use": "filters.all_planned_uses",
+    "industry": "filters.all_industries",
+}
 
 
 def offered(key: str, audience: Audience) -> bool:
@@ -50,61 +56,46 @@ def render_plot_filters(
         format="%.1f",
         key=state.AREA_MAX,
     )
+    holders = value_options(frames, "owner_name")
+    present = set(value_options(frames, "planned_use"))
+    uses = [code for code in PLANNED_USES if code in present]  # in the registry's order
+    industries = value_options(frames, "target_industry")
+    _choice(sb, audience, "owner_name", state.HOLDERS, holders, "holder", lang)
     _choice(
         sb,
-        "owner_name",
-        state.HOLDERS,
-        value_options(frames, "owner_name"),
         audience,
-        lang,
-        "holder",
-        "all_holders",
-    )
-    uses = [code for code in PLANNED_USES if code in value_options(frames, "planned_use")]
-    _choice(
-        sb,
         "planned_use",
         state.PLANNED_USES,
         uses,
-        audience,
-        lang,
         "planned_use",
-        "all_planned_uses",
+        lang,
         format_func=lambda code: PLANNED_USES[code].get(lang),
     )
-    _choice(
-        sb,
-        "target_industry",
-        state.INDUSTRIES,
-        value_options(frames, "target_industry"),
-        audience,
-        lang,
-        "industry",
-        "all_industries",
-    )
+    _choice(sb, audience, "target_industry", state.INDUSTRIES, industries, "industry", lang)
 
 
 def _choice(
     sb: DeltaGenerator,
+    audience: Audience,
     field_key: str,
     key: str,
     options: list[str],
-    audience: Audience,
-    lang: str,
     label: str,
-    placeholder: str,
-    format_func=str,
+    lang: str,
+    format_func: Callable[[str], str] = str,
 ) -> None:
+    """A multiselect over ``options`` bound to session ``key``, labelled ``filters.<label>``."""
     # A value from a link that is not among the choices (a typo, a plot this reader may not
     # see) is dropped: a multiselect cannot hold it, and it would hide everything.
+    allowed = offered(field_key, audience)
     chosen = [v for v in st.session_state.get(key) or [] if v in options]
-    st.session_state[key] = chosen if offered(field_key, audience) else []
-    if not offered(field_key, audience) or not options:
+    st.session_state[key] = chosen if allowed else []
+    if not allowed or not options:
         return
     sb.multiselect(
         t(f"filters.{label}", lang),
         options,
         key=key,
         format_func=format_func,
-        placeholder=t(f"filters.{placeholder}", lang),
+        placeholder=t(_PLACEHOLDERS[label], lang),
     )
