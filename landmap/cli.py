@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from landmap.accounts import Role, accounts_path, add_account
+from landmap.cli_db import add_db_commands
 from landmap.cli_progress import add_progress_commands
 from landmap.cli_promotion import add_promotion_commands
 from landmap.config import load_settings, state_dir
@@ -148,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_progress_commands(sub, _store)
     add_promotion_commands(sub, _store)
+    add_db_commands(sub)
     return parser
 
 
