@@ -24,6 +24,10 @@ def add_db_commands(sub: argparse._SubParsersAction) -> None:
     db.add_argument("--url", help=f"the database (default: {URL_VARIABLE})")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     init = db_sub.add_parser("init", help="create or update the schema (idempotent)")
+    init.add_argument(
+        "--app-role",
+        help="an existing login role for the app: data read/write, history read/append only",
+    )
     init.set_defaults(handler=run_init)
     copy = db_sub.add_parser(
         "copy", help="copy a whole store: GeoPackage -> PostGIS or back (target must be empty)"
@@ -39,7 +43,12 @@ def _url(args: argparse.Namespace) -> str | None:
 
 def run_init(args: argparse.Namespace) -> int:
     from landmap.store.postgis import PostgisStore
-    from landmap.store.postgis_schema import SCHEMA_VERSION, init_schema
+    from landmap.store.postgis_schema import (
+        SCHEMA_VERSION,
+        RoleMissing,
+        grant_app_role,
+        init_schema,
+    )
 
     url = _url(args)
     if not url:
@@ -49,11 +58,18 @@ def run_init(args: argparse.Namespace) -> int:
     try:
         with store.connect() as con:
             applied = init_schema(con)
+            if args.app_role:
+                grant_app_role(con, args.app_role)
+    except RoleMissing as exc:
+        print(f"{store.source_name}: no role {exc} (CREATE ROLE … LOGIN first)")
+        return EXIT_PROBLEMS
     except (StoreError, psycopg.Error) as exc:
         print(f"{store.source_name}: {_reason(exc)}")
         return EXIT_PROBLEMS
     done = ", ".join(str(v) for v in applied) if applied else "nothing to do"
     print(f"{store.source_name}: schema version {SCHEMA_VERSION} ({done})")
+    if args.app_role:
+        print(f"{args.app_role}: data read/write, history read and append only")
     return EXIT_OK
 
 

@@ -78,6 +78,8 @@ class PostgisStore:
                 yield con
         except psycopg.OperationalError as exc:
             raise StoreError(self.source_name, f"connection lost: {_first_line(exc)}") from exc
+        except psycopg.Error as exc:  # rolled back: nothing of the operation was written
+            raise StoreError(self.source_name, _first_line(exc)) from exc
 
     # --- reading --------------------------------------------------------------------------
 
@@ -165,7 +167,12 @@ class PostgisStore:
             )
             conflicts: dict[int, FeatureConflict] = {}
             for i in order:
-                conflict = _conflict(con, edits[i])
+                try:
+                    conflict = _conflict(con, edits[i])
+                except FeatureNotFound as exc:
+                    raise FeatureNotFound(
+                        self.source_name, exc.layer_id, exc.feature_id, exc.count
+                    ) from None
                 if conflict is not None:
                     conflicts[i] = conflict
             if conflicts:

@@ -16,6 +16,7 @@ Layer tables are made by ``postgis_layers.create_layer_table`` (their columns co
 from __future__ import annotations
 
 import psycopg
+from psycopg import sql
 
 SCHEMA_VERSION = 1
 SCHEMA_TABLE = "landmap_schema"
@@ -28,7 +29,9 @@ _V1 = (
     f"""CREATE TABLE {CHANGES_TABLE} (
         id boolean PRIMARY KEY DEFAULT true CHECK (id), counter bigint NOT NULL)""",
     f"INSERT INTO {CHANGES_TABLE} (id, counter) VALUES (true, 0)",
-    f"""CREATE FUNCTION landmap_bump_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+    # SECURITY DEFINER: the app's role needs no right on the counter itself.
+    f"""CREATE FUNCTION landmap_bump_changes() RETURNS trigger LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path FROM CURRENT AS $$
         BEGIN UPDATE {CHANGES_TABLE} SET counter = counter + 1; RETURN NULL; END $$""",
     """CREATE FUNCTION landmap_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'history is append-only'
@@ -90,3 +93,58 @@ def init_schema(con: psycopg.Connection) -> list[int]:
             con.execute(f"INSERT INTO {SCHEMA_TABLE} (version) VALUES (%s)", (version,))
             applied.append(version)
     return applied
+
+
+class RoleMissing(Exception):
+    """The role to grant to does not exist (the database administrator creates it)."""
+
+
+def grant_app_role(con: psycopg.Connection, role: str) -> None:
+    """Least privilege for the app's login role (security.md D8): read and write the data
+    tables, only read and append the history, and nothing on the schema itself (no DROP,
+    TRUNCATE or ALTER). Layer tables made later by this owner (``db copy``) get the same
+    rights by default. ``role`` is quoted as an identifier, never pasted into SQL."""
+    with con.transaction():
+        found = con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        if not found:
+            raise RoleMissing(role)
+        name = sql.Identifier(role)
+        con.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(_schema(con), name))
+        con.execute(
+            sql.SQL("GRANT SELECT ON {}, {} TO {}").format(
+                sql.Identifier(SCHEMA_TABLE), sql.Identifier(CHANGES_TABLE), name
+            )
+        )
+        con.execute(
+            sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(
+                sql.Identifier("landmap_history"), name
+            )
+        )
+        data = [sql.Identifier(t) for t in ("landmap_milestones", "landmap_versions")]
+        data += [sql.Identifier(t) for t in _layer_tables(con)]
+        con.execute(
+            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
+                sql.SQL(", ").join(data), name
+            )
+        )
+        con.execute(
+            sql.SQL(
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA {} "
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {}"
+            ).format(_schema(con), name)
+        )
+
+
+def _schema(con: psycopg.Connection) -> sql.Identifier:
+    row = con.execute("SELECT current_schema()").fetchone()
+    return sql.Identifier(str(row[0]) if row else "public")
+
+
+def _layer_tables(con: psycopg.Connection) -> list[str]:
+    from landmap.layers import LAYERS  # the registry: the only source of layer table names
+
+    return [
+        layer.id
+        for layer in LAYERS
+        if (row := con.execute("SELECT to_regclass(%s)", (layer.id,)).fetchone()) and row[0]
+    ]

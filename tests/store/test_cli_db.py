@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from landmap.cli import main
+from landmap.edits import FeatureEdit, FieldChange
 from landmap.store import GpkgStore
 from landmap.store.postgis import PostgisStore
 from landmap.store.postgis_schema import SCHEMA_VERSION
@@ -85,3 +86,34 @@ def test_db_copy_there_and_back_and_never_over_data(
     assert main(["db", "copy", "db", str(back)]) == 1
     assert "exists already" in capsys.readouterr().out
     assert not list(tmp_path.glob(".*.tmp.gpkg"))
+
+
+def test_the_app_role_edits_and_appends_history_but_cannot_rewrite_it(
+    database_url, tmp_path, postgres_server: PostgresServer, capsys
+):
+    """security.md D8: least privilege, on top of the append-only triggers."""
+    role = f"app_{tmp_path.name[-8:].replace('-', '_').lower()}"
+    assert main(["db", "--url", database_url, "init", "--app-role", role]) == 1
+    assert f"no role {role}" in capsys.readouterr().out
+    postgres_server.admin(f'CREATE ROLE "{role}" LOGIN')
+    assert main(["db", "--url", database_url, "init", "--app-role", role]) == 0
+    source = tmp_path / "sample.gpkg"
+    shutil.copy(SAMPLE, source)
+    assert main(["db", "--url", database_url, "copy", str(source), "db"]) == 0
+    as_app = PostgisStore(database_url.replace("postgres@", f"{role}@", 1))
+    row = as_app.read_table("idle_land").iloc[0]
+    new = "listed" if row["status"] != "listed" else "supplied"
+    edit = FeatureEdit("idle_land", row["id"], 0, (FieldChange("status", row["status"], new),))
+    version = as_app.version()
+    as_app.apply_edits([edit], user="app", note="least privilege", source="app")
+    assert as_app.version() != version and as_app.feature_versions("idle_land")[row["id"]] == 1
+    with psycopg.connect(as_app.url, autocommit=True) as con:
+        for statement in (
+            "UPDATE landmap_history SET note = 'forged'",
+            "DELETE FROM landmap_history",
+            "TRUNCATE landmap_history",
+            "DROP TABLE idle_land",
+            "UPDATE landmap_changes SET counter = 0",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute(statement)
