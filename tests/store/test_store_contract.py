@@ -21,7 +21,7 @@ import pytest
 
 from landmap.edits import FeatureEdit, FieldChange
 from landmap.layers import LAYERS
-from landmap.store import EditConflict, FeatureNotFound, GpkgStore
+from landmap.store import EditConflict, FeatureNotFound, GpkgStore, StoreError
 from landmap.store.postgis import PostgisStore
 from landmap.store.transfer import copy_store
 from tests.store.conftest import PostgresServer
@@ -291,3 +291,37 @@ def test_eight_editors_at_once_on_postgis_lose_nothing(database_url, sample_copy
     assert sorted(outcomes) == ["conflict"] * 4 + ["ok"] * 4
     assert len(database.history()) == len(sample_copy.history()) + 4
     assert set(database.feature_versions("idle_land").values()) == {1}
+
+
+@pytest.mark.postgis
+def test_a_failure_between_value_and_history_leaves_neither_on_postgis(database_url, sample_copy):
+    database = PostgisStore(database_url)
+    copy_store(sample_copy, database)
+    with psycopg.connect(database_url) as con:  # a test-only trigger: the 2nd history row fails
+        con.execute(
+            "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.field = 'progress_pct' THEN RAISE EXCEPTION 'disk full'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        con.execute(
+            "CREATE TRIGGER boom BEFORE INSERT ON landmap_history "
+            "FOR EACH ROW EXECUTE FUNCTION boom()"
+        )
+    reno = sample_copy.read_table("renovation").iloc[0]
+    pct = reno["progress_pct"]
+    edit = FeatureEdit(
+        "renovation",
+        reno["id"],
+        0,
+        (
+            FieldChange("status", reno["status"], "works_completed"),
+            FieldChange("progress_pct", None if pd.isna(pct) else f"{float(pct):g}", "100"),
+        ),
+    )
+    version, history = database.version(), database.history()
+    with pytest.raises(StoreError, match="disk full"):
+        database.apply_edits([edit], user="a", note="x", source="app")
+    assert feature(database, "renovation", reno["id"])["status"] == reno["status"]
+    pd.testing.assert_frame_equal(database.history(), history)
+    assert database.feature_versions("renovation") == {}
+    assert database.version() == version
