@@ -24,6 +24,7 @@ from landmap.layers import LAYERS
 from landmap.store import EditConflict, FeatureNotFound, GpkgStore, StoreError
 from landmap.store.postgis import PostgisStore
 from landmap.store.transfer import copy_store
+from tests.conftest import tiny_tables, write_gpkg
 from tests.store.conftest import PostgresServer
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "xiqu_sample.gpkg"
@@ -325,3 +326,22 @@ def test_a_failure_between_value_and_history_leaves_neither_on_postgis(database_
     pd.testing.assert_frame_equal(database.history(), history)
     assert database.feature_versions("renovation") == {}
     assert database.version() == version
+
+
+@pytest.mark.postgis
+def test_empty_cells_survive_the_round_trip(database_url, tmp_path):
+    """The tiny tables: integer fields with empty cells (float64 in pyogrio) and text
+    columns holding no value at all."""
+    source = GpkgStore(write_gpkg(tmp_path / "tiny.gpkg", tiny_tables()))
+    database = PostgisStore(database_url)
+    copy_store(source, database)
+    back = GpkgStore(tmp_path / "back.gpkg")
+    copy_store(database, back)
+    for store in (database, back):
+        for layer in LAYERS:
+            expected, got = source.read_table(layer.id), store.read_table(layer.id)
+            assert got.geometry.geom_equals_exact(expected.geometry, tolerance=1e-9).all()
+            pd.testing.assert_frame_equal(
+                pd.DataFrame(got.drop(columns="geometry")),
+                pd.DataFrame(expected.drop(columns="geometry")),
+            )
