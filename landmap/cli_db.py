@@ -91,7 +91,10 @@ def run_copy(args: argparse.Namespace) -> int:
     except CopyRefused as exc:
         print(str(exc))
         return EXIT_PROBLEMS
-    except (StoreError, psycopg.Error) as exc:
+    except StoreError as exc:  # names the end that failed, source or target
+        print(f"{exc.source}: {exc.detail}")
+        return EXIT_PROBLEMS
+    except psycopg.Error as exc:
         print(f"{target.source_name}: {_reason(exc)}")
         return EXIT_PROBLEMS
     layers = ", ".join(f"{k} {v}" for k, v in report.layers.items())

@@ -86,6 +86,8 @@ def test_db_copy_there_and_back_and_never_over_data(
     assert main(["db", "copy", "db", str(back)]) == 1
     assert "exists already" in capsys.readouterr().out
     assert not list(tmp_path.glob(".*.tmp.gpkg"))
+    assert main(["db", "copy", str(tmp_path / "missing.gpkg"), "db"]) == 1
+    assert "missing.gpkg: file not found" in capsys.readouterr().out
 
 
 def test_the_app_role_edits_and_appends_history_but_cannot_rewrite_it(
