@@ -21,6 +21,7 @@ from landmap.accounts import (
     name_problem,
     password_problem,
 )
+from landmap.cli_db import add_db_commands
 from landmap.cli_progress import add_progress_commands
 from landmap.cli_promotion import add_promotion_commands
 from landmap.config import load_settings, state_dir
@@ -155,6 +156,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_progress_commands(sub, _store)
     add_promotion_commands(sub, _store)
+    add_db_commands(sub)
     return parser
 
 
