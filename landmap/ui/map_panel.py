@@ -48,7 +48,7 @@ def render_map(
         codes_by_layer={lid: tuple(f["status"].unique()) for lid, f in frames.items()},
         selected=(found[0], selected) if found else None,
         boundary_json=data.boundary_json(settings, dataset),
-        basemap=basemap_group(basemap, settings.tianditu_key),
+        basemap=basemap_group(basemap, settings.tianditu_key, lang, settings.tiles_path),
         colour=colour,
     )
     # The legend rides with the data groups: it follows the filter without touching the base map.
