@@ -40,7 +40,7 @@ def tile_response(version: str, z: str, x: str, y: str) -> Response:
         if tiles.version != version:
             return Response(status_code=404)  # an old URL: the file was replaced
         blob = tiles.reader.tile(address)
-    except TileFileError:
+    except (TileFileError, OSError):
         return Response(status_code=503)
     mime = image_type(blob) if blob else None
     if blob is None or mime is None:

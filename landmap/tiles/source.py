@@ -1,4 +1,5 @@
-"""The configured tile file (``LANDMAP_TILES``), opened once per file version and shared.
+"""The configured tile file (``LANDMAP_TILES``: MBTiles or PMTiles), opened once per file
+version and shared.
 
 A version (from the file's size and modification time) is part of every tile URL, so when the
 bureau replaces the file, browsers fetch the new tiles instead of showing cached old ones.
@@ -12,10 +13,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
-from landmap.tiles.mbtiles import MBTiles, TileFileError
+from landmap.tiles.mbtiles import MBTiles, TileAddress, TileFileError
+from landmap.tiles.pmtiles import MAGIC as PMTILES_MAGIC
+from landmap.tiles.pmtiles import PMTiles
 
 TILES_ENV = "LANDMAP_TILES"
+
+
+class TileReader(Protocol):
+    def metadata(self) -> dict[str, str]: ...
+
+    def tile(self, address: TileAddress) -> bytes | None: ...
+
+
+def open_reader(path: Path) -> TileReader:
+    """MBTiles or PMTiles, told apart by the file's first bytes (not by its name)."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(len(PMTILES_MAGIC))
+    except OSError as err:
+        raise TileFileError(f"tile file not found: {path}") from err
+    return PMTiles(path) if start == PMTILES_MAGIC else MBTiles(path)
 
 
 @dataclass(frozen=True)
@@ -23,7 +43,7 @@ class TileSet:
     """What the map needs to know about the file: where its tiles are and how deep they go."""
 
     version: str
-    reader: MBTiles
+    reader: TileReader
     min_zoom: int
     max_zoom: int
     bounds: tuple[float, float, float, float] | None  # west, south, east, north (WGS84)
@@ -54,7 +74,7 @@ def open_tiles(path: Path) -> TileSet:
 
 @lru_cache(maxsize=4)
 def _open(path: str, version: str) -> TileSet:
-    reader = MBTiles(Path(path))
+    reader = open_reader(Path(path))
     meta = reader.metadata()
     return TileSet(
         version=version,

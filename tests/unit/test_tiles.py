@@ -9,9 +9,10 @@ from starlette.routing import Match
 
 from landmap.basemaps import basemap_group
 from landmap.tiles.mbtiles import MBTiles, TileAddress, TileFileError, image_type
+from landmap.tiles.pmtiles import PMTiles, tile_id
 from landmap.tiles.route import tile_response, tile_routes, tile_url_template
 from landmap.tiles.source import TILES_ENV, file_version, open_tiles
-from tests.tile_files import tile_of, write_mbtiles
+from tests.tile_files import tile_of, tiles_around, write_mbtiles, write_pmtiles
 
 LAT, LON = 26.6, 101.6
 
@@ -147,3 +148,71 @@ def test_a_basemap_that_cannot_load_says_so(tmp_path):
     assert "not configured" in _render(basemap_group("offline", None, "en", None))
     osm = _render(basemap_group("osm", None, "zh"))
     assert "底图无法加载" in osm and 'layer.on("tileerror"' in osm
+
+
+# PMTiles: the same tiles through Hilbert-ordered directories (root only, or leaves).
+
+
+@pytest.mark.parametrize("leaf_every", [None, 3])
+@pytest.mark.parametrize("gzip_directories", [True, False])
+def test_pmtiles_tiles_are_found_by_xyz(tmp_path, leaf_every, gzip_directories):
+    wanted = list(tiles_around(LAT, LON, range(12, 15), radius=1))
+    path = write_pmtiles(
+        tmp_path / "xiqu.pmtiles",
+        wanted,
+        gzip_directories=gzip_directories,
+        leaf_every=leaf_every,
+    )
+    reader = PMTiles(path)
+    for z, x, y in wanted:
+        blob = reader.tile(TileAddress(z, x, y))
+        assert blob is not None and image_type(blob) == "image/png"
+    z, x, y = wanted[0]
+    assert reader.tile(TileAddress(z, x + 5, y)) is None
+    assert reader.tile(TileAddress(3, 0, 0)) is None
+    meta = reader.metadata()
+    assert (meta["minzoom"], meta["maxzoom"], meta["attribution"]) == ("12", "14", "PM 测试")
+
+
+def test_pmtiles_ids_follow_the_spec():
+    # The spec's examples: z0 is 0, z1 goes (0,0) (0,1) (1,1) (1,0), z2 starts at 5.
+    ids = [tile_id(*t) for t in [(0, 0, 0), (1, 0, 0), (1, 0, 1), (1, 1, 1), (1, 1, 0), (2, 0, 0)]]
+    assert ids == [0, 1, 2, 3, 4, 5]
+    for z in range(6):
+        first = ((1 << (2 * z)) - 1) // 3
+        every = {tile_id(z, x, y) for x in range(2**z) for y in range(2**z)}
+        assert every == set(range(first, first + 4**z))
+
+
+def test_a_pmtiles_file_is_served_like_an_mbtiles_file(tmp_path, monkeypatch):
+    wanted = list(tiles_around(LAT, LON, [14], radius=0))
+    path = write_pmtiles(tmp_path / "xiqu.pmtiles", wanted)
+    monkeypatch.setenv(TILES_ENV, str(path))
+    z, x, y = wanted[0]
+    response = tile_response(file_version(path), str(z), str(x), str(y))
+    assert response.status_code == 200 and response.media_type == "image/png"
+    assert open_tiles(path).attribution == "PM 测试"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b[:60],  # truncated header
+        lambda b: b"PMTiles\x02" + b[8:],  # version 2
+        lambda b: b[:127] + b"\xff" * 40 + b[167:],  # a garbled root directory
+        lambda b: b[:99] + b"\x01" + b[100:],  # vector tiles (MVT): not a basemap here
+        lambda b: b[:300],  # the tile data cut off
+    ],
+)
+def test_a_damaged_pmtiles_file_is_refused_or_serves_nothing(tmp_path, damage):
+    wanted = list(tiles_around(LAT, LON, [14], radius=1))
+    good = write_pmtiles(tmp_path / "good.pmtiles", wanted).read_bytes()
+    path = tmp_path / "bad.pmtiles"
+    path.write_bytes(damage(good))
+    z, x, y = wanted[0]
+    try:
+        reader = PMTiles(path)
+        blob = reader.tile(TileAddress(z, x, y))
+    except TileFileError:
+        return
+    assert blob is None or image_type(blob) is None or len(blob) < 1000
