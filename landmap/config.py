@@ -47,8 +47,8 @@ class Settings:
     promotion_contact: str | None = None
     # Where the public reaches the app: the links and QR codes printed on brochures.
     public_url: str = DEFAULT_PUBLIC_URL
-    # The offline basemap: an MBTiles/PMTiles file the district already has (LANDMAP_TILES), served by
-    # the app itself (landmap/tiles/route.py). None: no such basemap is offered.
+    # The offline basemap: an MBTiles/PMTiles file the district already has (LANDMAP_TILES),
+    # served by the app itself (landmap/tiles/route.py). None: that basemap is not configured.
     tiles_path: Path | None = None
 
     def ensure_data_file(self) -> Path:
