@@ -22,6 +22,7 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
+from landmap.compactjs import compact_js
 from landmap.i18n import t
 from landmap.tiles.mbtiles import TileFileError
 from landmap.tiles.route import tile_url_template
@@ -62,7 +63,8 @@ class NoticedTileLayer(MacroElement):
     """``L.tileLayer`` that puts ``failure`` on the map when a view gets no tile at all."""
 
     _template = Template(
-        """
+        compact_js(
+            """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
             var layer = L.tileLayer({{ this.url_js }}, {{ this.options_js }});
@@ -94,6 +96,7 @@ class NoticedTileLayer(MacroElement):
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
+        )
     )
 
     def __init__(self, url: str, failure: str, **options: object) -> None:
@@ -109,7 +112,8 @@ class MapNotice(MacroElement):
     """A fixed notice on the map, for a basemap that the server already knows cannot load."""
 
     _template = Template(
-        """
+        compact_js(
+            """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.featureGroup();
         (function () {
@@ -127,6 +131,7 @@ class MapNotice(MacroElement):
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
+        )
     )
 
     def __init__(self, text: str) -> None:

@@ -12,6 +12,7 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
+from landmap.compactjs import compact_js
 from landmap.places import Place, places_json
 
 # Plot names appear from this zoom where the plot is at least FIT_PX wide on screen, and from
@@ -34,7 +35,7 @@ PLACE_LABEL_CSS = (
 )
 
 # Shared by both label kinds: a marker that shows ``text``, centred on its point, not clickable.
-LABEL_MARKER_JS = """
+LABEL_MARKER_JS = compact_js("""
 function landmapLabel(latlng, text, css, className) {
     var span = document.createElement("span");
     span.textContent = text;
@@ -45,10 +46,10 @@ function landmapLabel(latlng, text, css, className) {
         keyboard: false
     });
 }
-"""
+""")
 
 # Inside VectorLayer's function: ``layer`` is the L.geoJson of one data layer.
-PLOT_LABELS_JS = """
+PLOT_LABELS_JS = compact_js("""
 function landmapPlotLabels(layer, minZoom, fitPx, alwaysZoom, maxChars, css) {
     var labels = [], group = L.layerGroup(), map = null;
     layer.eachLayer(function (sub) {
@@ -57,8 +58,9 @@ function landmapPlotLabels(layer, minZoom, fitPx, alwaysZoom, maxChars, css) {
         if (!text) { return; }
         if (text.length > maxChars) { text = text.slice(0, maxChars - 1) + "\\u2026"; }
         var bounds = sub.getBounds ? sub.getBounds() : L.latLngBounds([sub.getLatLng()]);
-        labels.push({bounds: bounds,
-                     marker: landmapLabel(bounds.getCenter(), text, css, "landmap-plot-label")});
+        // The marker is made the first time it is shown: thousands of plots cost no DOM
+        // until someone zooms in on them.
+        labels.push({bounds: bounds, text: text, marker: null});
     });
     function sync() {
         var z = map.getZoom(), view = map.getBounds().pad(0.25);
@@ -69,7 +71,10 @@ function landmapPlotLabels(layer, minZoom, fitPx, alwaysZoom, maxChars, css) {
                 var ne = map.project(l.bounds.getNorthEast(), z);
                 show = z >= alwaysZoom || (ne.x - sw.x) >= fitPx;
             }
-            if (show !== group.hasLayer(l.marker)) {
+            if (show && !l.marker) {
+                l.marker = landmapLabel(l.bounds.getCenter(), l.text, css, "landmap-plot-label");
+            }
+            if (l.marker && show !== group.hasLayer(l.marker)) {
                 if (show) { group.addLayer(l.marker); } else { group.removeLayer(l.marker); }
             }
         });
@@ -85,14 +90,15 @@ function landmapPlotLabels(layer, minZoom, fitPx, alwaysZoom, maxChars, css) {
         group.remove();
     });
 }
-"""
+""")
 
 
 class PlaceLabels(MacroElement):
     """The place names of ``data/places.csv``, each shown between its min and max zoom."""
 
     _template = Template(
-        """
+        compact_js(
+            """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
             {{ this.marker_js }}
@@ -120,6 +126,7 @@ class PlaceLabels(MacroElement):
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
+        )
     )
 
     def __init__(self, places: tuple[Place, ...], lang: str) -> None:

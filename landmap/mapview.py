@@ -29,6 +29,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from landmap.colours import blend
+from landmap.compactjs import compact_js
 from landmap.deadlines import DeadlineState
 from landmap.geoencode import DECODER_JS, encode_geometries
 from landmap.i18n import t
@@ -51,7 +52,7 @@ from landmap.maplabels import (
     place_group,
 )
 from landmap.offline import OfflineFullscreen, OfflineMap, OfflineMeasureControl
-from landmap.places import load_places
+from landmap.places import Place
 
 DISTRICT_CENTER = (26.612, 101.560)
 # Without tiles Leaflet shows a dull grey; a paper tone reads better in meetings and print. The
@@ -239,7 +240,8 @@ class VectorLayer(MacroElement):
     """A GeoJSON layer drawn from pre-serialised text, styled and labelled by lookup tables."""
 
     _template = Template(
-        """
+        compact_js(
+            """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
             {{ this.decoder_js }}
@@ -297,6 +299,7 @@ class VectorLayer(MacroElement):
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
+        )
     )
 
     def __init__(
@@ -368,7 +371,7 @@ def build_feature_groups(
     boundary_json: str | None = None,
     basemap: folium.FeatureGroup | None = None,
     colour: str = "status",
-    show_places: bool = True,
+    places: Sequence[Place] = (),
 ) -> MapLayers:
     """Feature groups for ``st_folium(feature_group_to_add=...)``.
 
@@ -382,8 +385,8 @@ def build_feature_groups(
         context = folium.FeatureGroup(name=t("map.boundary", lang), control=True)
         VectorLayer(boundary_json, fallback=BOUNDARY_STYLE, interactive=False).add_to(context)
         groups.append(context)
-    if show_places:
-        names = place_group(load_places(), t("map.places", lang), lang)
+    if places:
+        names = place_group(tuple(places), t("map.places", lang), lang)
         if names is not None:
             groups.append(names)
     count = 0

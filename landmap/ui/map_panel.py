@@ -15,6 +15,7 @@ from landmap.config import Settings
 from landmap.dataset import Dataset
 from landmap.maplegend import legend_group, map_legend
 from landmap.mapview import base_map, build_feature_groups, feature_bounds, initial_bounds
+from landmap.places import load_places
 from landmap.query import find_feature
 from landmap.ui import data, state
 
@@ -50,6 +51,7 @@ def render_map(
         boundary_json=data.boundary_json(settings, dataset),
         basemap=basemap_group(basemap, settings.tianditu_key, lang, settings.tiles_path),
         colour=colour,
+        places=load_places(),
     )
     # The legend rides with the data groups: it follows the filter without touching the base map.
     groups = [*layers.groups, legend_group(map_legend(shown, lang, colour))]

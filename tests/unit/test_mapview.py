@@ -21,6 +21,7 @@ from landmap.mapview import (
     feature_strings,
     focus_on,
 )
+from landmap.places import load_places
 from landmap.query import FeatureFilter, filter_features
 from landmap.store import GpkgStore
 from tests.conftest import BOUNDARY, layer_frame, square_4543, write_gpkg
@@ -75,10 +76,10 @@ def test_tooltip_names_the_subdistrict_in_the_ui_language(dataset):
 def test_plot_layers_get_labels_and_the_map_gets_place_names(dataset):
     strings = {"idle_land": feature_strings(dataset.frames["idle_land"])}
     ids = {"idle_land": dataset.frames["idle_land"].index}
-    html = render_groups(build_feature_groups(strings, ids, "zh").groups)
+    html = render_groups(build_feature_groups(strings, ids, "zh", places=load_places()).groups)
     assert "landmapPlotLabels(layer, 15, 48, 18, 10," in html
     assert "landmap-place-label" in html and "西区人民政府" in html
-    bare = render_groups(build_feature_groups(strings, ids, "zh", show_places=False).groups)
+    bare = render_groups(build_feature_groups(strings, ids, "zh").groups)
     assert "landmap-place-label" not in bare
 
 
