@@ -129,7 +129,7 @@ class PMTiles:
             self.bounds = tuple(v / 1e7 for v in bounds)  # west, south, east, north
             self._root = _entries(self._read_directory(self._root_offset, self._root_length))
         except TileFileError:
-            os.close(self._fd)
+            self.close()
             raise
 
     def _read(self, offset: int, length: int, cap: int) -> bytes:
@@ -190,4 +190,11 @@ class PMTiles:
         raise TileFileError("PMTiles directories nested too deep")
 
     def close(self) -> None:
-        os.close(self._fd)
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        # A replaced file's reader drops out of source.py's cache: its descriptor goes with it.
+        if getattr(self, "_fd", -1) >= 0:
+            self.close()
