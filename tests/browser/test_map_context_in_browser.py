@@ -147,3 +147,29 @@ def test_a_basemap_that_cannot_load_says_so_on_the_map(tiles_app, page):
     notice.first.wait_for(timeout=30_000)
     assert "底图无法加载" in notice.first.inner_text()
     shot(page, "osm-offline-notice.png")
+
+
+@pytest.fixture(scope="module")
+def broken_tiles_app(tmp_path_factory):
+    """LANDMAP_TILES names a file that is not a tile file at all."""
+    path = tmp_path_factory.mktemp("broken") / "xiqu.mbtiles"
+    path.write_bytes(b"this is not SQLite")
+    before = os.environ.get("LANDMAP_TILES")
+    os.environ["LANDMAP_TILES"] = str(path)
+    try:
+        yield from start_server(tmp_path_factory, None)
+    finally:
+        if before is None:
+            os.environ.pop("LANDMAP_TILES", None)
+        else:
+            os.environ["LANDMAP_TILES"] = before
+
+
+def test_a_broken_tile_file_says_so_on_the_map(broken_tiles_app, page):
+    frame = open_map(page, f"{broken_tiles_app.url}/?basemap=offline")
+    notice = frame.locator(".landmap-basemap-notice")
+    notice.first.wait_for(timeout=30_000)
+    assert "离线底图文件无法打开" in notice.first.inner_text()
+    assert frame.locator("img.leaflet-tile").count() == 0
+    # The map itself still works: the plots are drawn.
+    assert frame.locator("path.leaflet-interactive").count() > 0
