@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from landmap.tiles.source import configured_path
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_SAMPLE_PATH = REPO_ROOT / "data" / "xiqu_sample.gpkg"
 DEFAULT_BOUNDARY_PATH = REPO_ROOT / "data" / "xiqu_boundary_wgs84.geojson"
@@ -45,6 +47,9 @@ class Settings:
     promotion_contact: str | None = None
     # Where the public reaches the app: the links and QR codes printed on brochures.
     public_url: str = DEFAULT_PUBLIC_URL
+    # The offline basemap: an MBTiles/PMTiles file the district already has (LANDMAP_TILES),
+    # served by the app itself (landmap/tiles/route.py). None: that basemap is not configured.
+    tiles_path: Path | None = None
 
     def ensure_data_file(self) -> Path:
         """Seed the sample's working copy on first use; a user's own file is left alone."""
@@ -59,8 +64,8 @@ class Settings:
 def load_settings(
     environ: Mapping[str, str] | None = None, secrets: Mapping[str, object] | None = None
 ) -> Settings:
-    """Settings from ``LANDMAP_DATA``, ``LANDMAP_BOUNDARY``, ``TIANDITU_KEY`` and
-    ``LANDMAP_INTERNAL_WITHOUT_SIGN_IN`` (or ``internal_without_sign_in = true`` in secrets).
+    """Settings from ``LANDMAP_DATA``, ``LANDMAP_BOUNDARY``, ``TIANDITU_KEY``, ``LANDMAP_TILES``
+    and ``LANDMAP_INTERNAL_WITHOUT_SIGN_IN`` (or ``internal_without_sign_in = true`` in secrets).
 
     The environment wins over secrets, so an operator can override a deployment's file.
     """
@@ -79,6 +84,7 @@ def load_settings(
         or (SAMPLE_PROMOTION_CONTACT if not own_data else None),
         public_url=str(env.get("LANDMAP_PUBLIC_URL") or secrets.get("public_url") or "").strip()
         or DEFAULT_PUBLIC_URL,
+        tiles_path=configured_path(env),
         internal_without_sign_in=_is_yes(
             env.get("LANDMAP_INTERNAL_WITHOUT_SIGN_IN", secrets.get("internal_without_sign_in"))
         ),

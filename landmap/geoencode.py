@@ -21,6 +21,8 @@ import json
 import numpy as np
 import shapely
 
+from landmap.compactjs import compact_js
+
 PRECISION = 1_000_000  # 1e-6 degree
 
 
@@ -125,7 +127,7 @@ def decode_coords(text: str) -> np.ndarray:
 
 
 # Turns an encoded feature list back into GeoJSON features in the browser.
-DECODER_JS = """
+DECODER_JS = compact_js("""
 function landmapDecodeLine(text) {
     var coords = [], index = 0, lat = 0, lng = 0;
     while (index < text.length) {
@@ -180,4 +182,4 @@ function landmapFeatures(items) {
                 geometry: landmapDecodeGeometry(item.g)};
     });
 }
-"""
+""")

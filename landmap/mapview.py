@@ -3,10 +3,11 @@
 Why not ``folium.GeoJson``: it embeds every column of the frame, full-precision coordinates and a
 per-feature bbox, emits a style ``switch`` that grows with the feature count, and its
 GeoJsonTooltip/GeoJsonPopup put values into ``innerHTML`` unescaped (security.md §2.1 X2).
-Here each feature carries only ``id``, ``n`` (name), ``s`` (status code) and, once deadlines are
-judged, ``d`` (deadline state); coordinates are rounded to ~0.1 m; colours and labels are looked
-up in small per-layer tables; and tooltips are built with ``textContent``, so a name is always
-shown as text, never parsed as HTML.
+Here each feature carries only ``id``, ``n`` (name), ``s`` (status code), ``u`` (subdistrict: an
+index into ``SUBDISTRICT_ORDER``) and, once deadlines are judged, ``d`` (deadline state);
+coordinates are rounded to ~0.1 m; colours and labels are looked up in small per-layer tables;
+and tooltips are built with ``textContent``, so a name is always shown as text, never parsed as
+HTML.
 
 No Streamlit here: the UI hands the groups to ``st_folium(feature_group_to_add=...)``, which swaps
 them inside the existing map, so filtering never resets the user's zoom
@@ -28,22 +29,40 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from landmap.colours import blend
+from landmap.compactjs import compact_js
 from landmap.deadlines import DeadlineState
 from landmap.geoencode import DECODER_JS, encode_geometries
 from landmap.i18n import t
 from landmap.layers import (
     LAYER_BY_ID,
+    SUBDISTRICTS,
     UNKNOWN_STATUS_STYLE,
     GeometryKind,
     LayerSpec,
     StatusSpec,
 )
+from landmap.maplabels import (
+    LABEL_ALWAYS_ZOOM,
+    LABEL_FIT_PX,
+    LABEL_MARKER_JS,
+    LABEL_MAX_CHARS,
+    LABEL_MIN_ZOOM,
+    PLOT_LABEL_CSS,
+    PLOT_LABELS_JS,
+    place_group,
+)
 from landmap.offline import OfflineFullscreen, OfflineMap, OfflineMeasureControl
+from landmap.places import Place
 
 DISTRICT_CENTER = (26.612, 101.560)
 # Without tiles Leaflet shows a dull grey; a paper tone reads better in meetings and print. The
 # fills are half transparent, so this is also what their colours are seen against.
 MAP_BACKGROUND = "#f3f1ec"
+
+# The payload sends a subdistrict as its index here (one digit, not 5 CJK characters); a name
+# the registry does not know is sent as it is.
+SUBDISTRICT_ORDER: tuple[str, ...] = tuple(SUBDISTRICTS)
+_SUBDISTRICT_INDEX = {name: i for i, name in enumerate(SUBDISTRICT_ORDER)}
 
 SELECTION_STYLE = {"color": "#ff1744", "weight": 5, "opacity": 1.0, "fill": False}
 BOUNDARY_STYLE = {
@@ -59,7 +78,9 @@ def feature_strings(frame: gpd.GeoDataFrame) -> pd.Series:
     """Each drawable feature as compact JSON text, indexed by feature id.
 
     ``{"id": …, "n": name, "s": status code, "g": encoded geometry}`` (see ``geoencode``), plus
-    ``"d"``: the deadline state, when the frame has ``deadline_state`` (``deadlines``).
+    ``"u"``: the subdistrict (index into ``SUBDISTRICT_ORDER``, or the name if unknown), when
+    the feature has one, and ``"d"``: the deadline state, when the frame has
+    ``deadline_state`` (``deadlines``).
     Computed once per layer and data version; a filter change then only joins a subset.
     Features without geometry are left out (they stay in the table and the notice).
     """
@@ -75,24 +96,50 @@ def feature_strings(frame: gpd.GeoDataFrame) -> pd.Series:
         if "deadline_state" in shown.columns
         else pd.Series([None] * len(shown), index=shown.index, dtype=object)
     )
+    places = (
+        [_subdistrict_code(v) for v in shown["subdistrict"]]
+        if "subdistrict" in shown.columns
+        else [None] * len(shown)
+    )
     texts = [
         json.dumps(
-            {"id": fid, "n": name, "s": status, **({"d": state} if state else {})},
+            {
+                "id": fid,
+                "n": name,
+                "s": status,
+                **({"u": place} if place is not None else {}),
+                **({"d": state} if state else {}),
+            },
             ensure_ascii=False,
         )[:-1]
         + ',"g":'
         + encoded
         + "}"
-        for fid, name, status, state, encoded in zip(
+        for fid, name, status, place, state, encoded in zip(
             shown["id"].astype(str),
             shown["name"].astype(str),
             shown["status"].astype(str),
+            places,
             states,
             encode_geometries(geoms[drawable]),
             strict=True,
         )
     ]
     return pd.Series(texts, index=shown.index, dtype=object)
+
+
+def _subdistrict_code(value: object) -> int | str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    return _SUBDISTRICT_INDEX.get(text, text)
+
+
+def subdistrict_labels(lang: str) -> list[str]:
+    """The tooltip text of each index in ``SUBDISTRICT_ORDER``."""
+    return [SUBDISTRICTS[name].get(lang) for name in SUBDISTRICT_ORDER]
 
 
 def feature_collection(strings: Sequence[str] | pd.Series) -> str:
@@ -193,7 +240,8 @@ class VectorLayer(MacroElement):
     """A GeoJSON layer drawn from pre-serialised text, styled and labelled by lookup tables."""
 
     _template = Template(
-        """
+        compact_js(
+            """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
             {{ this.decoder_js }}
@@ -204,6 +252,7 @@ class VectorLayer(MacroElement):
             var interactive = {{ this.interactive_js }};
             var styleKey = {{ this.style_key_js }};
             var deadlineLabels = {{ this.deadline_labels_js }};
+            var subdistricts = {{ this.subdistricts_js }};
             function styleOf(feature) {
                 return styles[feature.properties[styleKey]] || fallback;
             }
@@ -224,6 +273,13 @@ class VectorLayer(MacroElement):
                     status.textContent = layerName + " · " + (labels[code] || code);
                     box.appendChild(title);
                     box.appendChild(status);
+                    var u = feature.properties.u;
+                    var place = typeof u === "number" ? subdistricts[u] : u;
+                    if (place) {
+                        var where = document.createElement("div");
+                        where.textContent = place;
+                        box.appendChild(where);
+                    }
                     var deadline = deadlineLabels[feature.properties.d];
                     if (deadline) {
                         var line = document.createElement("div");
@@ -234,11 +290,16 @@ class VectorLayer(MacroElement):
                 }
             });
             layer.addData(landmapFeatures({{ this.data_js }}));
+            {% if this.labels_on %}
+            {{ this.label_js }}
+            landmapPlotLabels(layer, {{ this.label_args }});
+            {% endif %}
             return layer;
         })();
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
+        )
     )
 
     def __init__(
@@ -252,6 +313,8 @@ class VectorLayer(MacroElement):
         interactive: bool = True,
         style_key: str = "s",
         deadline_labels: Mapping[str, str] | None = None,
+        subdistricts: Sequence[str] | None = None,
+        plot_labels: bool = False,
     ) -> None:
         super().__init__()
         self._name = "VectorLayer"
@@ -265,6 +328,12 @@ class VectorLayer(MacroElement):
         # "s": colour by status; "d": colour by deadline state.
         self.style_key_js = _js(style_key)
         self.deadline_labels_js = _js(dict(deadline_labels or {}))
+        self.subdistricts_js = _js(list(subdistricts or []))
+        # Names on the plots from a zoom where they fit (maplabels.py), decided in the browser.
+        self.labels_on = plot_labels
+        self.label_js = LABEL_MARKER_JS + PLOT_LABELS_JS
+        numbers = (LABEL_MIN_ZOOM, LABEL_FIT_PX, LABEL_ALWAYS_ZOOM, LABEL_MAX_CHARS)
+        self.label_args = ", ".join([*map(str, numbers), _js(PLOT_LABEL_CSS)])
 
     def render(self, **kwargs: object) -> None:
         script = self._template.module.__dict__["script"](self, kwargs)
@@ -302,6 +371,7 @@ def build_feature_groups(
     boundary_json: str | None = None,
     basemap: folium.FeatureGroup | None = None,
     colour: str = "status",
+    places: Sequence[Place] = (),
 ) -> MapLayers:
     """Feature groups for ``st_folium(feature_group_to_add=...)``.
 
@@ -315,6 +385,10 @@ def build_feature_groups(
         context = folium.FeatureGroup(name=t("map.boundary", lang), control=True)
         VectorLayer(boundary_json, fallback=BOUNDARY_STYLE, interactive=False).add_to(context)
         groups.append(context)
+    if places:
+        names = place_group(tuple(places), t("map.places", lang), lang)
+        if names is not None:
+            groups.append(names)
     count = 0
     for layer_id, ids in shown_ids.items():
         spec = LAYER_BY_ID[layer_id]
@@ -336,6 +410,8 @@ def build_feature_groups(
             layer_name=spec.short_name.get(lang),
             style_key="d" if by_deadline else "s",
             deadline_labels=deadline_labels(lang),
+            subdistricts=subdistrict_labels(lang),
+            plot_labels=spec.geometry is not GeometryKind.LINE,
         ).add_to(group)
         groups.append(group)
     if selected is not None:

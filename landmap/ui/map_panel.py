@@ -15,6 +15,7 @@ from landmap.config import Settings
 from landmap.dataset import Dataset
 from landmap.maplegend import legend_group, map_legend
 from landmap.mapview import base_map, build_feature_groups, feature_bounds, initial_bounds
+from landmap.places import load_places
 from landmap.query import find_feature
 from landmap.ui import data, state
 
@@ -48,8 +49,9 @@ def render_map(
         codes_by_layer={lid: tuple(f["status"].unique()) for lid, f in frames.items()},
         selected=(found[0], selected) if found else None,
         boundary_json=data.boundary_json(settings, dataset),
-        basemap=basemap_group(basemap, settings.tianditu_key),
+        basemap=basemap_group(basemap, settings.tianditu_key, lang, settings.tiles_path),
         colour=colour,
+        places=load_places(),
     )
     # The legend rides with the data groups: it follows the filter without touching the base map.
     groups = [*layers.groups, legend_group(map_legend(shown, lang, colour))]

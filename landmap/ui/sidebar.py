@@ -10,7 +10,7 @@ import geopandas as gpd
 import streamlit as st
 
 from landmap.access import Audience
-from landmap.basemaps import BASEMAPS, TIANDITU_KEY_REQUIRED
+from landmap.basemaps import BASEMAPS, OFFLINE, TIANDITU_KEY_REQUIRED
 from landmap.config import Settings
 from landmap.deadlines import DeadlineState
 from landmap.i18n import LANGUAGES, t
@@ -144,6 +144,10 @@ def render_sidebar(
     if choice in TIANDITU_KEY_REQUIRED and not settings.tianditu_key:
         sb.warning(t("basemap.no_key", lang))
         return "none"
+    if choice == OFFLINE:
+        if settings.tiles_path is None:
+            sb.warning(t("basemap.offline_missing", lang))
+        return choice  # served by this app (no internet note); the map says if it cannot load
     if choice != "none":
         sb.caption(t("basemap.online_note", lang))
     return choice

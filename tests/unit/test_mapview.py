@@ -13,6 +13,7 @@ from streamlit_folium import _get_map_string, generate_js_hash
 from landmap.dataset import load_dataset
 from landmap.geoencode import decode_coords
 from landmap.mapview import (
+    SUBDISTRICT_ORDER,
     base_map,
     bounds_of,
     build_feature_groups,
@@ -20,6 +21,7 @@ from landmap.mapview import (
     feature_strings,
     focus_on,
 )
+from landmap.places import load_places
 from landmap.query import FeatureFilter, filter_features
 from landmap.store import GpkgStore
 from tests.conftest import BOUNDARY, layer_frame, square_4543, write_gpkg
@@ -41,7 +43,7 @@ def render_groups(groups) -> str:
     return fmap.get_root().render()
 
 
-def test_features_carry_only_id_name_status_and_shape(dataset):
+def test_features_carry_only_id_name_status_subdistrict_and_shape(dataset):
     strings = feature_strings(dataset.frames["idle_land"])
     items = json.loads(feature_collection(strings))
     assert {k: items[0][k] for k in ("id", "n", "s")} == {
@@ -49,7 +51,36 @@ def test_features_carry_only_id_name_status_and_shape(dataset):
         "n": "陶家渡片区闲置地",
         "s": "listed",
     }
-    assert all(set(item) == {"id", "n", "s", "g"} for item in items)
+    assert all(set(item) == {"id", "n", "s", "u", "g"} for item in items)
+    # The subdistrict travels as a one-digit index into a list the layer script holds.
+    assert SUBDISTRICT_ORDER[items[0]["u"]] == dataset.frames["idle_land"]["subdistrict"].iloc[0]
+
+
+def test_an_unknown_subdistrict_is_sent_as_text_and_a_blank_one_not_at_all(dataset):
+    frame = dataset.frames["idle_land"].copy()
+    frame["subdistrict"] = ["某新区"] + [None] * (len(frame) - 1)
+    items = json.loads(feature_collection(feature_strings(frame)))
+    assert items[0]["u"] == "某新区"
+    assert all("u" not in item for item in items[1:])
+
+
+def test_tooltip_names_the_subdistrict_in_the_ui_language(dataset):
+    strings = {"idle_land": feature_strings(dataset.frames["idle_land"])}
+    ids = {"idle_land": dataset.frames["idle_land"].index}
+    html_zh = render_groups(build_feature_groups(strings, ids, "zh").groups)
+    html_en = render_groups(build_feature_groups(strings, ids, "en").groups)
+    assert '"清香坪街道"' in html_zh and "where.textContent = place" in html_zh
+    assert '"Qingxiangping"' in html_en
+
+
+def test_plot_layers_get_labels_and_the_map_gets_place_names(dataset):
+    strings = {"idle_land": feature_strings(dataset.frames["idle_land"])}
+    ids = {"idle_land": dataset.frames["idle_land"].index}
+    html = render_groups(build_feature_groups(strings, ids, "zh", places=load_places()).groups)
+    assert "landmapPlotLabels(layer, 15, 48, 18, 10," in html
+    assert "landmap-place-label" in html and "西区人民政府" in html
+    bare = render_groups(build_feature_groups(strings, ids, "zh").groups)
+    assert "landmap-place-label" not in bare
 
 
 def test_shapes_survive_encoding_within_a_decimetre(dataset):

@@ -178,9 +178,12 @@ def test_only_the_edit_worker_opens_the_store_with_python_sqlite3():
     # records_sql (photos, interest leads) runs only inside the worker, as gpkg_sql does.
     # ingest/diagnose.py reads an *upload* (never the store), read-only and immutable, in the
     # sandboxed child, only after GDAL gave up on it: to say "this GeoPackage holds imagery".
+    # tiles/mbtiles.py reads the offline basemap (LANDMAP_TILES), a separate MBTiles file that is
+    # never the store, opened read-only and immutable (mode=ro&immutable=1): no write, no lock.
     assert users == [
         "landmap/ingest/diagnose.py",
         "landmap/store/gpkg_sql.py",
         "landmap/store/records_sql.py",
         "landmap/store/sqlite_worker.py",
+        "landmap/tiles/mbtiles.py",
     ]
