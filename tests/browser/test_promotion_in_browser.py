@@ -44,7 +44,7 @@ def test_a_shortlist_link_compares_presents_and_prints(public_app, browser, tmp_
     assert page.locator('section[data-testid="stSidebar"]').is_hidden()
     page.keyboard.press("ArrowRight")
     page.get_by_text("2 / 3").wait_for()
-    assert main.get_by_text("川煤集团存量土地（1号）").first.is_visible()
+    main.get_by_text("川煤集团存量土地（1号）").first.wait_for()  # the second plot is shown
     page.keyboard.press("ArrowLeft")
     page.get_by_text("1 / 3").wait_for()
     page.keyboard.press("Escape")
