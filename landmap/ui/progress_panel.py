@@ -263,7 +263,9 @@ def _apply(
         st.error(md_text(t("progress.store_error", lang, detail=exc.detail)))
         return
     rows = describe_changes(spec, edit.changes, lang)
-    summary = "；".join(f"{label}：{old} → {new}" for label, old, new in rows)
+    summary = t("progress.joiner", lang).join(
+        t("progress.change_line", lang, label=label, old=old, new=new) for label, old, new in rows
+    )
     flash(_FLASH, "ok", t("progress.saved", lang, changes=summary))
     _forget_base(spec.id, edit.feature_id)
     st.rerun()
@@ -272,7 +274,7 @@ def _apply(
 def _conflict_text(spec: LayerSpec, exc: EditConflict, lang: str) -> str:
     conflict = exc.conflicts[0]
     values = [
-        f"{label}：{value}"
+        t("progress.value_line", lang, label=label, value=value)
         for label, _old, value in describe_changes(
             spec,
             [FieldChange(k, None, v) for k, v in conflict.current.items() if v is not None],
@@ -284,7 +286,7 @@ def _conflict_text(spec: LayerSpec, exc: EditConflict, lang: str) -> str:
         lang,
         who=conflict.changed_by or "—",
         when=conflict.changed_at[:16].replace("T", " ") or "—",
-        values="；".join(values),
+        values=t("progress.joiner", lang).join(values),
     )
 
 
@@ -325,7 +327,8 @@ def _render_entry(
         + (f" · {md_escape(source)}" if source else "")
     )
     lines = [
-        f"{label}：{old} → {new}" for label, old, new in describe_changes(spec, entry.changes, lang)
+        t("progress.change_line", lang, label=label, old=old, new=new)
+        for label, old, new in describe_changes(spec, entry.changes, lang)
     ]
     if entry.note:
         lines.append(t("progress.note_line", lang, note=entry.note))
