@@ -96,7 +96,7 @@ def _render_title(audience: Audience, lang: str, is_sample_data: bool) -> None:
         )
         if not st.session_state.get(_SAMPLE_TOLD):
             st.session_state[_SAMPLE_TOLD] = True
-            st.toast(t("notice.sample", lang), icon=":material/info:", duration="long")
+            st.toast(t("notice.sample", lang), icon=":material/info:")
     marker_col.badge(
         audience.label(lang),
         icon=":material/lock_open:" if audience.is_staff else ":material/public:",

@@ -108,3 +108,10 @@ def test_the_edit_form_comes_right_after_the_headline(make_app, data_copy):  # n
     assert labels.index("更新进度") < next(
         i for i, label in enumerate(labels) if label.startswith("变更记录")
     )
+
+
+def test_english_headline_uses_the_plots_english_name(make_app):
+    at = make_app(query={"lang": "en", "plot": "XQ-XZ-004"})  # offered: in the public view
+    headings = [plain(m.value) for m in at.markdown if m.value.startswith("#### ")]
+    assert "#### Geliping Industrial Park, Phase I Lot A-04" in headings
+    assert any("格里坪工业园区" in c.value for c in at.caption)  # the Chinese name, below
