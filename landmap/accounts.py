@@ -110,12 +110,35 @@ def _account(name: str, entry: Mapping[str, object]) -> Account | None:
         return None
 
 
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an account name (Chinese, then English), or None."""
+    if _NAME.fullmatch(name):
+        return None
+    return (
+        "账号名须为 1–64 个字母、数字、汉字或 ._-@ 字符 / "
+        "account names are 1–64 letters, digits, Chinese characters or ._-@"
+    )
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` is refused (Chinese, then English), or None.
+
+    Said before the password is asked a second time, so nobody types a short one twice.
+    """
+    if len(password) >= MIN_PASSWORD_LENGTH:
+        return None
+    return (
+        f"密码太短：至少需要 {MIN_PASSWORD_LENGTH} 个字符（现为 {len(password)} 个） / "
+        f"password too short: at least {MIN_PASSWORD_LENGTH} characters "
+        f"(this one has {len(password)})"
+    )
+
+
 def add_account(path: Path, name: str, role: Role, password: str) -> None:
     """Create or replace an account; the file is written atomically with owner-only rights."""
-    if not _NAME.fullmatch(name):
-        raise ValueError("account names are 1–64 letters, digits, Chinese characters or ._-@")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+    problem = name_problem(name) or password_problem(password)
+    if problem:
+        raise ValueError(problem)
     users = load_accounts(path)
     users[name] = {"role": Role(role).value, "hash": hash_password(password)}
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,13 +12,11 @@ crowds out another's. What does not fit is counted per unit ("另有 N 项未列
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import geopandas as gpd
-import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -39,19 +37,16 @@ from landmap.followup import (
 )
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID
+from landmap.reports.typesetting import (
+    ellipsize,
+    ensure_font_registered,
+    font,
+    format_date,
+    save_pdf,
+    wrap,
+)
 
 # The font machinery is the map picture's: the same vendored font, fallbacks and lock.
-from landmap.mapprint import (
-    _covered_by_vendored_font,
-    _ellipsize,
-    _ensure_font_registered,
-    _font,
-    _render_lock,
-    _strings_of,
-    _wrap,
-    format_date,
-    pdf_timestamp,
-)
 
 PAGE_MM = (210.0, 297.0)  # A4 portrait
 # Rows of _ROW_MM that fit between the tallest header (two lines of scope, two of thresholds)
@@ -277,20 +272,11 @@ def make_brief(
 
 def render_brief_pdf(brief: Brief, now: datetime | None = None) -> bytes:
     """One A4 portrait page; text is real text (searchable, copyable) in the vendored font."""
-    fig = build_brief_figure(brief)
-    title = t("brief.title", brief.lang)
-    when = pdf_timestamp(now)
-    metadata = {"Title": title, "Creator": "landmap", "CreationDate": when}
-    # As for the map picture: Type 42 keeps the vendored TrueType font when it has every glyph.
-    fonttype = 42 if _covered_by_vendored_font(_strings_of(fig)) else 3
-    out = io.BytesIO()
-    with _render_lock, mpl.rc_context({"pdf.fonttype": fonttype}):
-        fig.savefig(out, format="pdf", metadata=metadata)
-    return out.getvalue()
+    return save_pdf([build_brief_figure(brief)], title=t("brief.title", brief.lang), when=now)
 
 
 def build_brief_figure(brief: Brief) -> Figure:
-    _ensure_font_registered()
+    ensure_font_registered()
     lang = brief.lang
     fig = Figure(figsize=(PAGE_MM[0] / 25.4, PAGE_MM[1] / 25.4))
     page = Affine2D().scale(1 / PAGE_MM[0], 1 / PAGE_MM[1]) + fig.transFigure
@@ -304,7 +290,7 @@ def build_brief_figure(brief: Brief) -> Figure:
     _put(fig, page, right, y - 1.0, as_of, _BODY_PT, color="#455a64", ha="right", va="top")
     y -= 9.0
     if brief.scope.strip():
-        for line in _wrap(t("brief.scope", lang, scope=brief.scope), _em(width, _BODY_PT), 2):
+        for line in wrap(t("brief.scope", lang, scope=brief.scope), _em(width, _BODY_PT), 2):
             _put(fig, page, left, y, line, _BODY_PT, color="#37474f", va="top")
             y -= 4.0
     y -= 1.5
@@ -336,7 +322,7 @@ def build_brief_figure(brief: Brief) -> Figure:
             page,
             x + 2.0,
             y - 4.0,
-            _ellipsize(text, _em(cell - 5.0, 9.0)),
+            ellipsize(text, _em(cell - 5.0, 9.0)),
             9.0,
             color=colour,
             va="center",
@@ -344,7 +330,7 @@ def build_brief_figure(brief: Brief) -> Figure:
     y -= 11.0
     if brief.thresholds:
         line = t("brief.thresholds", lang, thresholds=brief.thresholds)
-        for part in _wrap(line, _em(width, _SMALL_PT), 2):
+        for part in wrap(line, _em(width, _SMALL_PT), 2):
             _put(fig, page, left, y, part, _SMALL_PT, color="#546e7a", va="top")
             y -= 3.3
         y -= 1.2
@@ -362,7 +348,7 @@ def build_brief_figure(brief: Brief) -> Figure:
     footer = t("brief.footer", lang)
     if brief.data_note:
         footer = f"{footer}  {brief.data_note}"
-    for n, line in enumerate(_wrap(footer, _em(width, _SMALL_PT), 2)):
+    for n, line in enumerate(wrap(footer, _em(width, _SMALL_PT), 2)):
         _put(fig, page, left, _MARGIN - 2.0 + 3.2 * (1 - n), line, _SMALL_PT, color="#78909c")
     return fig
 
@@ -429,7 +415,7 @@ def _draw_unit(
         page,
         left + 1.5,
         y - band / 2,
-        _ellipsize(head, head_room),
+        ellipsize(head, head_room),
         8.6,
         color="#212121",
         va="center",
@@ -450,7 +436,7 @@ def _draw_unit(
             page,
             left + width * 0.62,
             y - band / 2 - 1.6,
-            _ellipsize(contacts, _em(width * 0.38 - 2, _SMALL_PT)),
+            ellipsize(contacts, _em(width * 0.38 - 2, _SMALL_PT)),
             _SMALL_PT,
             color="#37474f",
             va="center",
@@ -474,7 +460,7 @@ def _draw_unit(
                 page,
                 x,
                 y - _ROW_MM / 2,
-                _ellipsize(values[key], _em(mm - 1.5, _ROW_PT.get(lang, _BODY_PT))),
+                ellipsize(values[key], _em(mm - 1.5, _ROW_PT.get(lang, _BODY_PT))),
                 _ROW_PT.get(lang, _BODY_PT),
                 color=colour,
                 va="center",
@@ -502,7 +488,7 @@ def _put(fig: Figure, page: Transform, x: float, y: float, s: str, size: float, 
         x,
         y,
         s,
-        fontproperties=_font(size),
+        fontproperties=font(size),
         parse_math=False,
         usetex=False,
         transform=page,

@@ -13,7 +13,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from landmap.accounts import Role, accounts_path, add_account
+from landmap.accounts import (
+    MIN_PASSWORD_LENGTH,
+    Role,
+    accounts_path,
+    add_account,
+    name_problem,
+    password_problem,
+)
+from landmap.cli_db import add_db_commands
 from landmap.cli_progress import add_progress_commands
 from landmap.cli_promotion import add_promotion_commands
 from landmap.config import load_settings, state_dir
@@ -148,6 +156,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_progress_commands(sub, _store)
     add_promotion_commands(sub, _store)
+    add_db_commands(sub)
     return parser
 
 
@@ -272,13 +281,26 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def _add_user(args: argparse.Namespace) -> int:
+    # Each refusal is said as soon as it is known: a bad name before any password is asked,
+    # a short password before it is asked a second time.
+    problem = name_problem(args.name)
+    if problem:
+        print(problem)
+        return EXIT_PROBLEMS
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = getpass.getpass("密码 / password: ")
-        if password != getpass.getpass("再次输入 / again: "):
-            print("两次输入不一致 / the two entries differ")
-            return EXIT_PROBLEMS
+        password = getpass.getpass(
+            f"密码（至少 {MIN_PASSWORD_LENGTH} 个字符） / "
+            f"password (at least {MIN_PASSWORD_LENGTH} characters): "
+        )
+    problem = password_problem(password)
+    if problem:
+        print(problem)
+        return EXIT_PROBLEMS
+    if not args.password_stdin and password != getpass.getpass("再次输入 / again: "):
+        print("两次输入不一致 / the two entries differ")
+        return EXIT_PROBLEMS
     path = accounts_path()
     try:
         add_account(path, args.name, Role(args.role), password)

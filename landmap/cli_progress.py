@@ -157,15 +157,23 @@ def run_brief(
         scope=t("brief.scope_all", lang),
         data_note=note,
     )
-    try:
-        output.write_bytes(pdf)
-    except OSError as exc:
-        print(exc, file=sys.stderr)
+    if not write_output(output, pdf, lang):
         return EXIT_PROBLEMS
-    print(output)
     for skipped in reading.skipped:
         print(skipped.message(lang), file=sys.stderr)
     return EXIT_OK
+
+
+def write_output(output: Path, data: bytes, lang: str = "zh") -> bool:
+    """Write a made file where the user asked; print where it went, or why it could not."""
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        print(t("cli.cannot_write", lang, path=output, reason=reason), file=sys.stderr)
+        return False
+    print(output)
+    return True
 
 
 def run_history(store: GpkgStore, feature_id: str, lang: str = "zh") -> int:

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from landmap.access import Audience, project_frames
+from landmap.cli_progress import write_output
 from landmap.clock import SHANGHAI
 from landmap.config import load_settings
 from landmap.dataset import load_dataset
@@ -68,10 +69,4 @@ def run_brochure(
     except PlotNotOffered as exc:
         print(t("brochure.not_offered", lang, id=exc.feature_id), file=sys.stderr)
         return EXIT_PROBLEMS
-    try:
-        output.write_bytes(pdf)
-    except OSError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_PROBLEMS
-    print(output)
-    return EXIT_OK
+    return EXIT_OK if write_output(output, pdf, lang) else EXIT_PROBLEMS

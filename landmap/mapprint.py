@@ -19,36 +19,26 @@ from __future__ import annotations
 
 import io
 import math
-import re
-import threading
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import cache
-from pathlib import Path
+from datetime import datetime
 from typing import Literal
 
 import geopandas as gpd
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.patheffects import withStroke
-from matplotlib.text import Text
 from matplotlib.transforms import Affine2D, Transform
 
-from landmap.clock import SHANGHAI
 from landmap.geo import DISPLAY_CRS, METRIC_CRS
 from landmap.layers import (
     LAYERS,
@@ -59,6 +49,20 @@ from landmap.layers import (
     LayerSpec,
     StatusSpec,
     get_layer,
+)
+from landmap.reports.typesetting import (
+    FONT_FAMILY,
+    FONT_PATH,
+    china_time,
+    display_width_em,
+    draw_text,
+    ellipsize,
+    em_capacity,
+    ensure_font_registered,
+    format_date,
+    pdf_timestamp,
+    save_pdf,
+    wrap,
 )
 
 __all__ = [
@@ -74,12 +78,6 @@ __all__ = [
 
 PictureFormat = Literal["png", "pdf"]
 
-FONT_PATH = Path(__file__).resolve().parent / "fonts" / "LandmapSansSC-Regular.ttf"
-FONT_FAMILY = "Landmap Sans SC"
-# A character missing from the vendored subset (it holds GB2312 and our own labels) is drawn
-# from a full Noto Sans CJK SC if the host has one; DejaVu Sans (shipped with matplotlib) is last.
-_FALLBACK_FAMILIES = ("Noto Sans CJK SC", "DejaVu Sans")
-
 PAGE_SIZE_MM = (297.0, 210.0)  # A4 landscape; the PNG has the same proportions
 DEFAULT_DPI = 150  # 1753 × 1240 px: sharp on screen and in a Word report, ~0.3 MB
 
@@ -91,7 +89,7 @@ _TEXT = {
     "north": Label("北", "N"),
     "count": Label("数量", "Count"),
 }
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
 
 # Page layout, in millimetres from the bottom-left corner of the page.
 _MARGIN = 10.0
@@ -118,8 +116,6 @@ _XIQU_EXTENT_4543 = (445_500.0, 2_936_400.0, 466_300.0, 2_952_000.0)
 # A view wider than this (lon/lat) is cut to it: far from its central meridian (102°E) the
 # Gauss-Kruger projection of EPSG:4543 tears apart, and no picture of Xiqu needs more.
 _VIEW_LIMIT = (99.0, 23.0, 105.0, 30.0)
-
-_render_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -193,7 +189,7 @@ def render_map_picture(
         legend_entries=legend_entries,
         now=now,
     )
-    when = _china_time(now)
+    when = china_time(now)
     out = io.BytesIO()
     if fmt == "png":
         FigureCanvasAgg(fig)
@@ -201,15 +197,7 @@ def render_map_picture(
         return out.getvalue()
     if fmt != "pdf":
         raise ValueError(f"unknown picture format {fmt!r}; use 'png' or 'pdf'")
-    # Type 42 embeds the vendored TrueType font itself: crisp at any zoom, and the text can be
-    # searched and copied. matplotlib writes any font as TrueType (FontFile2), though, so when
-    # a character comes from a host CFF font (Noto Sans CJK's .ttc) Type 3 is the safe choice:
-    # it turns each glyph into drawing commands, readable by every PDF viewer.
-    fonttype = 42 if _covered_by_vendored_font(_strings_of(fig)) else 3
-    metadata = {"Title": title, "Creator": "landmap", "CreationDate": pdf_timestamp(when)}
-    with _render_lock, mpl.rc_context({"pdf.fonttype": fonttype}):
-        fig.savefig(out, format="pdf", metadata=metadata)
-    return out.getvalue()
+    return save_pdf([fig], title=title, when=when)
 
 
 def build_map_figure(
@@ -235,7 +223,7 @@ def build_map_figure(
     """
     if (colours is None) != (legend_entries is None):
         raise ValueError("colours and legend_entries go together")
-    _ensure_font_registered()
+    ensure_font_registered()
     fig = Figure(figsize=(PAGE_SIZE_MM[0] / 25.4, PAGE_SIZE_MM[1] / 25.4))
     page = _page_transform(fig)
 
@@ -254,21 +242,21 @@ def build_map_figure(
         spine.set_linewidth(0.8)
         spine.set_color("#37474f")
 
-    metric = _to_metric(frames)
-    boundary_metric = _boundary_to_metric(boundary)
+    metric = to_metric(frames)
+    boundary_metric = boundary_to_metric(boundary)
     extent = _fit_extent(_view_extent(bounds, metric, boundary_metric), map_w / map_h)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal", adjustable="box")
     metres_per_mm = (extent[2] - extent[0]) / map_w
 
-    drawn = _in_view(metric, extent, colours)
+    drawn = in_view(metric, extent, colours)
     if boundary_metric is not None:
-        _draw_boundary(ax, boundary_metric)
-    _draw_features(ax, drawn, metres_per_mm)
+        draw_boundary(ax, boundary_metric)
+    draw_features(ax, drawn, metres_per_mm)
     count = sum(len(d.frame) for d in drawn)
     if count == 0:
-        _text(
+        draw_text(
             ax,
             0.5,
             0.5,
@@ -283,7 +271,7 @@ def build_map_figure(
     elif count <= _MAX_NAME_LABELS:
         _draw_names(ax, drawn, extent)
 
-    _draw_header(fig, page, lang, title, subtitle, _china_time(now))
+    _draw_header(fig, page, lang, title, subtitle, china_time(now))
     if colours is not None and legend_entries is not None:
         groups = _override_legend(drawn, legend_entries)
     else:
@@ -298,99 +286,10 @@ def build_map_figure(
 # --- fonts and text ------------------------------------------------------------------------
 
 
-_font_lock = threading.Lock()
-
-
-@cache
-def _families() -> tuple[str, ...]:
-    """The font family list, without fallbacks the host lacks (each would log a warning)."""
-    known = {f.name for f in font_manager.fontManager.ttflist}
-    return (FONT_FAMILY, *(f for f in _FALLBACK_FAMILIES if f in known))
-
-
-def _ensure_font_registered() -> None:
-    with _font_lock:
-        known = {f.name for f in font_manager.fontManager.ttflist}
-        if FONT_FAMILY not in known:
-            font_manager.fontManager.addfont(str(FONT_PATH))
-
-
-@cache
-def _vendored_charmap() -> frozenset[int]:
-    from matplotlib.ft2font import FT2Font
-
-    return frozenset(FT2Font(str(FONT_PATH)).get_charmap())
-
-
-def _covered_by_vendored_font(strings: Iterable[str]) -> bool:
-    charmap = _vendored_charmap()
-    return all(ord(c) in charmap for s in strings for c in s if not c.isspace())
-
-
-def _strings_of(fig: Figure) -> list[str]:
-    return [t.get_text() for t in fig.findobj(Text)]
-
-
-def _font(size: float) -> FontProperties:
-    return FontProperties(family=list(_families()), size=size)
-
-
-def _text(target: Figure | Axes, x: float, y: float, s: str, *, size: float, **kwargs) -> Text:
-    """A text drawn exactly as given: no mathtext (``$``), no TeX, in the vendored font."""
-    return target.text(
-        x, y, s, fontproperties=_font(size), parse_math=False, usetex=False, **kwargs
-    )
-
-
-def _display_width_em(s: str) -> float:
-    """Approximate width in em: CJK and fullwidth characters 1, others about half."""
-    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56 for c in s)
-
-
-def _em_capacity(width_mm: float, size_pt: float) -> float:
-    return width_mm / (size_pt * 25.4 / 72)
-
-
-def _ellipsize(s: str, max_em: float, *, cut: bool = False) -> str:
-    """``s`` on one line of at most ``max_em``, ending in "…" when shortened (or ``cut``)."""
-    s = " ".join(s.split())
-    if not cut and _display_width_em(s) <= max_em:
-        return s
-    out = ""
-    for c in s:
-        if _display_width_em(out + c) > max_em - 1:
-            break
-        out += c
-    return out + "…"
-
-
-# A line may break between any two Chinese characters, but not inside a Latin word or number.
-_WRAP_TOKENS = re.compile(r"\s+|[^\s\u2e80-\uffef]+|.")
-
-
-def _wrap(s: str, max_em: float, max_lines: int) -> list[str]:
-    """Break ``s`` into at most ``max_lines`` lines of at most ``max_em``; "…" if cut short."""
-    lines: list[str] = []
-    current = ""
-    for token in _WRAP_TOKENS.findall(" ".join(s.split())):
-        candidate = current + token
-        if _display_width_em(candidate) <= max_em or not current.strip():
-            current = candidate
-        else:
-            lines.append(current.rstrip())
-            current = token.lstrip()
-    if current.strip():
-        lines.append(current.rstrip())
-    if len(lines) > max_lines:
-        rest = " ".join(lines[max_lines - 1 :])
-        lines = [*lines[: max_lines - 1], _ellipsize(rest, max_em, cut=True)]
-    return [_ellipsize(line, max_em) for line in lines]
-
-
 # --- geometry ------------------------------------------------------------------------------
 
 
-def _to_metric(frames: Mapping[str, gpd.GeoDataFrame]) -> list[tuple[LayerSpec, gpd.GeoDataFrame]]:
+def to_metric(frames: Mapping[str, gpd.GeoDataFrame]) -> list[tuple[LayerSpec, gpd.GeoDataFrame]]:
     """Registry order, drawable geometries only, in EPSG:4543."""
     order = {spec.id: n for n, spec in enumerate(LAYERS)}
     out = []
@@ -405,7 +304,7 @@ def _to_metric(frames: Mapping[str, gpd.GeoDataFrame]) -> list[tuple[LayerSpec, 
     return out
 
 
-def _boundary_to_metric(boundary: gpd.GeoDataFrame | None) -> gpd.GeoSeries | None:
+def boundary_to_metric(boundary: gpd.GeoDataFrame | None) -> gpd.GeoSeries | None:
     if boundary is None or boundary.empty:
         return None
     geoms = (
@@ -462,7 +361,7 @@ def _fit_extent(extent: tuple[float, ...], aspect: float) -> tuple[float, float,
     return (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
 
 
-def _in_view(
+def in_view(
     metric: list[tuple[LayerSpec, gpd.GeoDataFrame]],
     extent: tuple[float, float, float, float],
     colours: Mapping[tuple[str, str], str] | None,
@@ -523,7 +422,7 @@ def _line_parts(geom: shapely.Geometry) -> list[np.ndarray]:
     return [np.asarray(p.coords)[:, :2] for p in shapely.get_parts(geom) if not p.is_empty]
 
 
-def _draw_boundary(ax: Axes, boundary: gpd.GeoSeries) -> None:
+def draw_boundary(ax: Axes, boundary: gpd.GeoSeries) -> None:
     for geom in boundary:
         if geom is None or geom.is_empty:
             continue
@@ -541,7 +440,7 @@ def _draw_boundary(ax: Axes, boundary: gpd.GeoSeries) -> None:
         )
 
 
-def _draw_features(ax: Axes, drawn: list[_Drawn], metres_per_mm: float) -> None:
+def draw_features(ax: Axes, drawn: list[_Drawn], metres_per_mm: float) -> None:
     polygons: list[tuple[float, MplPath, _Style]] = []
     dots: list[tuple[np.ndarray, _Style]] = []
     lines: list[tuple[np.ndarray, _Style]] = []
@@ -623,8 +522,8 @@ def _draw_names(ax: Axes, drawn: list[_Drawn], extent: tuple[float, ...]) -> Non
             else:
                 anchor = shapely.point_on_surface(geom)
             x, y = shapely.get_coordinates(anchor)[0]
-            label = _ellipsize(str(name) if pd.notna(name) else "", 16)
-            _text(
+            label = ellipsize(str(name) if pd.notna(name) else "", 16)
+            draw_text(
                 ax,
                 x,
                 y,
@@ -652,51 +551,25 @@ def _page_transform(fig: Figure) -> Transform:
     return Affine2D().scale(1 / PAGE_SIZE_MM[0], 1 / PAGE_SIZE_MM[1]) + fig.transFigure
 
 
-def _china_time(now: datetime | None) -> datetime:
-    """``now`` in China time; a naive ``now`` is taken as China time already."""
-    if now is None:
-        return datetime.now(SHANGHAI)
-    if now.tzinfo is None:
-        return now.replace(tzinfo=SHANGHAI)
-    return now.astimezone(SHANGHAI)
-
-
-def pdf_timestamp(when: datetime | None = None) -> datetime:
-    """``when`` (default: now) as matplotlib should write it into a PDF's /CreationDate: in UTC.
-
-    matplotlib (3.11) writes a zone's offset with the sign of ``time.timezone`` (seconds *west*
-    of UTC), so Beijing time came out as ``-08'00'`` and viewers showed the date 16 hours late.
-    In UTC it writes ``Z``, which every viewer turns back into the reader's own time.
-    """
-    return _china_time(when).astimezone(UTC)
-
-
-def format_date(when: datetime, lang: str) -> str:
-    """2026年11月24日 or 24 Nov 2026 (month names fixed, not from the host's locale)."""
-    if lang == "en":
-        return f"{when.day} {_MONTHS_EN[when.month - 1]} {when.year}"
-    return f"{when.year}年{when.month}月{when.day}日"
-
-
 def _draw_header(
     fig: Figure, page: Transform, lang: str, title: str, subtitle: str, when: datetime
 ) -> None:
     top = PAGE_SIZE_MM[1] - _MARGIN
     width = PAGE_SIZE_MM[0] - 2 * _MARGIN
     date = _TEXT["date"].get(lang).format(date=format_date(when, lang))
-    date_em = _display_width_em(date) * _BODY_SIZE / _TITLE_SIZE
-    title_room = _em_capacity(width, _TITLE_SIZE) - date_em - 2
-    _text(
+    date_em = display_width_em(date) * _BODY_SIZE / _TITLE_SIZE
+    title_room = em_capacity(width, _TITLE_SIZE) - date_em - 2
+    draw_text(
         fig,
         _MARGIN,
         top,
-        _ellipsize(title, title_room),
+        ellipsize(title, title_room),
         size=_TITLE_SIZE,
         color="#212121",
         va="top",
         transform=page,
     )
-    _text(
+    draw_text(
         fig,
         PAGE_SIZE_MM[0] - _MARGIN,
         top - 1.0,
@@ -708,10 +581,12 @@ def _draw_header(
         transform=page,
     )
     if subtitle.strip():
-        lines = _wrap(subtitle, _em_capacity(width, _BODY_SIZE), max_lines=2)
+        lines = wrap(subtitle, em_capacity(width, _BODY_SIZE), max_lines=2)
         y = top - 9.0
         for line in lines:
-            _text(fig, _MARGIN, y, line, size=_BODY_SIZE, color="#37474f", va="top", transform=page)
+            draw_text(
+                fig, _MARGIN, y, line, size=_BODY_SIZE, color="#37474f", va="top", transform=page
+            )
             y -= 4.6
 
 
@@ -757,7 +632,7 @@ def _override_legend(drawn: list[_Drawn], entries: Sequence[tuple[str, str]]) ->
 def _draw_legend(fig: Figure, page: Transform, groups: list[_LegendGroup], lang: str) -> None:
     top = _MAP_BOX[1] + _MAP_BOX[3]
     bottom = _MAP_BOX[1]
-    _text(
+    draw_text(
         fig,
         _LEGEND_X,
         top,
@@ -768,7 +643,7 @@ def _draw_legend(fig: Figure, page: Transform, groups: list[_LegendGroup], lang:
         transform=page,
     )
     if groups:
-        _text(
+        draw_text(
             fig,
             _LEGEND_RIGHT,
             top - 1.0,
@@ -781,7 +656,7 @@ def _draw_legend(fig: Figure, page: Transform, groups: list[_LegendGroup], lang:
         )
     rows = sum(len(g.entries) + (g.header is not None) for g in groups)
     if rows == 0:
-        _text(
+        draw_text(
             fig,
             _LEGEND_X,
             top - 8.0,
@@ -804,8 +679,8 @@ def _draw_legend(fig: Figure, page: Transform, groups: list[_LegendGroup], lang:
         if g_index:
             y -= row / 3
         if group.header is not None:
-            header = _ellipsize(group.header, _em_capacity(width, size + 0.5))
-            _text(
+            header = ellipsize(group.header, em_capacity(width, size + 0.5))
+            draw_text(
                 fig,
                 _LEGEND_X,
                 y - row / 2,
@@ -820,8 +695,8 @@ def _draw_legend(fig: Figure, page: Transform, groups: list[_LegendGroup], lang:
             if y - row < bottom - 0.01:
                 return  # only with hundreds of unknown codes; the map still shows them
             _swatch(fig, page, _LEGEND_X + 1.0, y - row / 2, style, group.geometry, row)
-            text = _ellipsize(label, _em_capacity(width - 9.0 - count_w, size))
-            _text(
+            text = ellipsize(label, em_capacity(width - 9.0 - count_w, size))
+            draw_text(
                 fig,
                 _LEGEND_X + 9.0,
                 y - row / 2,
@@ -831,7 +706,7 @@ def _draw_legend(fig: Figure, page: Transform, groups: list[_LegendGroup], lang:
                 va="center",
                 transform=page,
             )
-            _text(
+            draw_text(
                 fig,
                 _LEGEND_RIGHT,
                 y - row / 2,
@@ -935,7 +810,7 @@ def _draw_scale_bar(fig: Figure, page: Transform, metres_per_mm: float) -> None:
         text = _length_text(metres, unit)
         if metres == length:
             text += f" {unit}"
-        _text(
+        draw_text(
             fig,
             x0 + offset,
             y0 + 2.6,
@@ -982,7 +857,7 @@ def _draw_north_arrow(fig: Figure, page: Transform, lang: str) -> None:
     )
     fig.add_artist(left)
     fig.add_artist(right)
-    _text(
+    draw_text(
         fig,
         cx,
         tip + 0.8,
@@ -997,10 +872,10 @@ def _draw_north_arrow(fig: Figure, page: Transform, lang: str) -> None:
 
 def _draw_data_note(fig: Figure, page: Transform, note: str) -> None:
     """Up to two lines under the map, so a long source statement is not cut short."""
-    lines = _wrap(note, _em_capacity(PAGE_SIZE_MM[0] - 2 * _MARGIN, _NOTE_SIZE), max_lines=2)
+    lines = wrap(note, em_capacity(PAGE_SIZE_MM[0] - 2 * _MARGIN, _NOTE_SIZE), max_lines=2)
     y = 9.0 if len(lines) > 1 else 7.5
     for line in lines:
-        _text(
+        draw_text(
             fig, _MARGIN, y, line, size=_NOTE_SIZE, color="#455a64", va="baseline", transform=page
         )
         y -= 3.6

@@ -10,7 +10,23 @@ import pandas as pd
 
 from landmap.deadlines import DeadlineState
 from landmap.i18n import t
-from landmap.layers import LAYER_BY_ID, LAYERS, LayerSpec, all_status_codes, subdistrict_label
+from landmap.layers import (
+    LAYER_BY_ID,
+    LAYERS,
+    PLANNED_USES,
+    GeometryKind,
+    LayerSpec,
+    all_status_codes,
+    subdistrict_label,
+)
+
+# The plot filters over registry fields: filter attribute → the field it keeps values of.
+# Layers without the field show nothing while such a filter is set (as for subdistricts).
+VALUE_FILTER_FIELDS = {
+    "holders": "owner_name",
+    "planned_uses": "planned_use",
+    "industries": "target_industry",
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +39,12 @@ class FeatureFilter:
     text: str = ""
     # Deadline states to keep ("overdue", "due_soon"); needs the ``deadline_state`` column.
     deadlines: frozenset[str] = field(default_factory=frozenset)
+    # Area range in 亩 (either end open); set, it keeps only plots (polygons) inside it.
+    area_min: float | None = None
+    area_max: float | None = None
+    holders: frozenset[str] = field(default_factory=frozenset)  # owner_name (权属单位) values
+    planned_uses: frozenset[str] = field(default_factory=frozenset)  # PLANNED_USES codes
+    industries: frozenset[str] = field(default_factory=frozenset)  # target_industry values
 
     def key(self) -> tuple:
         """A cheap, hashable cache key."""
@@ -32,7 +54,16 @@ class FeatureFilter:
             tuple(sorted(self.subdistricts)),
             self.text.strip().casefold(),
             tuple(sorted(self.deadlines)),
+            self.area_min,
+            self.area_max,
+            tuple(sorted(self.holders)),
+            tuple(sorted(self.planned_uses)),
+            tuple(sorted(self.industries)),
         )
+
+    @property
+    def has_area(self) -> bool:
+        return self.area_min is not None or self.area_max is not None
 
 
 def filter_features(
@@ -62,8 +93,38 @@ def filter_features(
         if text:
             haystack = frame["name"].astype(str) + "\n" + frame["id"].astype(str)
             mask &= haystack.str.casefold().str.contains(text, regex=False)
+        if flt.has_area:
+            mask &= _area_mask(frame, LAYER_BY_ID[layer_id], flt)
+        for attribute, column in VALUE_FILTER_FIELDS.items():
+            wanted = getattr(flt, attribute)
+            if wanted:
+                values = frame.get(column)
+                mask &= values.isin(wanted) if values is not None else False
         result[layer_id] = frame[mask]
     return result
+
+
+def _area_mask(frame: gpd.GeoDataFrame, spec: LayerSpec, flt: FeatureFilter) -> pd.Series:
+    """Plots whose area (亩) is in the range; roads have no area, so none of them."""
+    if spec.geometry is not GeometryKind.POLYGON or "area_mu" not in frame:
+        return pd.Series(False, index=frame.index)
+    # Compared as shown (two decimals): a plot listed as 15.00 亩 passes "at least 15".
+    area = pd.to_numeric(frame["area_mu"], errors="coerce").round(2)
+    mask = area.notna()
+    if flt.area_min is not None:
+        mask &= area >= flt.area_min
+    if flt.area_max is not None:
+        mask &= area <= flt.area_max
+    return mask
+
+
+def value_options(frames: Mapping[str, gpd.GeoDataFrame], column: str) -> list[str]:
+    """The distinct non-blank values of ``column`` over ``frames``, sorted (a filter's choices)."""
+    values: set[str] = set()
+    for frame in frames.values():
+        if column in frame:
+            values.update(str(v) for v in frame[column].dropna() if str(v).strip())
+    return sorted(values)
 
 
 def find_feature(
@@ -127,34 +188,88 @@ def layer_totals(frames: Mapping[str, gpd.GeoDataFrame]) -> dict[str, dict[str, 
 def feature_table(frames: Mapping[str, gpd.GeoDataFrame], lang: str) -> pd.DataFrame:
     """The filtered features as a plain table: no geometry, labels instead of codes.
 
-    The index is the feature id, so a selected row maps straight back to a feature.
+    The index is the feature id, so a selected row maps straight back to a feature. Columns
+    come from what the frames carry: the public frames have no deadline state and only public
+    fields, so the public table has neither. Each layer gets its own measure — area (亩) for
+    plots and compounds, length (km) for roads — and a measure column only appears when a
+    layer of that kind is shown.
     """
     parts = []
+    has_deadlines = any("deadline_state" in frame for frame in frames.values())
+    kinds = {LAYER_BY_ID[lid].geometry for lid, frame in frames.items() if not frame.empty}
     for layer_id, frame in frames.items():
         spec = LAYER_BY_ID[layer_id]
         if frame.empty:
             continue
-        parts.append(
-            pd.DataFrame(
-                {
-                    "id": frame["id"],
-                    t("col.layer", lang): spec.short_name.get(lang),
-                    t("col.name", lang): frame["name"],
-                    t("col.status", lang): frame["status"].map(
-                        lambda c, s=spec: s.status_label(c, lang)
-                    ),
-                    t("col.subdistrict", lang): frame["subdistrict"].map(
-                        lambda v: subdistrict_label(v, lang) if isinstance(v, str) else v
-                    ),
-                    t("col.area_mu", lang): frame["area_mu"].round(2),
-                    t("col.length_km", lang): frame["length_km"].round(2),
-                    t("col.responsible_unit", lang): frame["responsible_unit"],
-                }
-            )
+        columns = {
+            "id": frame["id"],
+            t("col.layer", lang): spec.short_name.get(lang),
+            t("col.name", lang): frame["name"],
+            t("col.status", lang): frame["status"].map(lambda c, s=spec: s.status_label(c, lang)),
+        }
+        if has_deadlines:
+            columns[t("col.deadline", lang)] = _deadline_labels(frame, lang)
+        columns[t("col.subdistrict", lang)] = frame["subdistrict"].map(
+            lambda v: subdistrict_label(v, lang) if isinstance(v, str) else v
         )
+        columns[t("col.holder", lang)] = _text_or_none(frame, "owner_name")
+        columns[t("col.planned_use", lang)] = _planned_use(frame, lang)
+        if GeometryKind.POLYGON in kinds:
+            columns[t("col.area_mu", lang)] = _area_or_nan(frame, spec)
+        if GeometryKind.LINE in kinds:
+            columns[t("col.length_km", lang)] = _length_or_nan(frame, spec)
+        columns[t("col.responsible_unit", lang)] = frame["responsible_unit"]
+        parts.append(pd.DataFrame(columns))
     if not parts:
         return pd.DataFrame(columns=["id"])
-    return pd.concat(parts).set_index("id", drop=False).rename_axis(None)
+    table = pd.concat(parts).set_index("id", drop=False).rename_axis(None)
+    # Holder and planned use belong to the land layers: no column of dashes without them.
+    optional = (t("col.holder", lang), t("col.planned_use", lang))
+    return table.drop(columns=[c for c in optional if table[c].isna().all()])
+
+
+def _deadline_labels(frame: gpd.GeoDataFrame, lang: str) -> pd.Series:
+    """The deadline state in words; blank where there is no deadline (most features)."""
+    states = frame.get("deadline_state")
+    if states is None:
+        return pd.Series(None, index=frame.index, dtype=object)
+
+    def label(value: object) -> str | None:
+        if not isinstance(value, str) or value == DeadlineState.NONE.value:
+            return None
+        try:
+            return DeadlineState(value).label.get(lang)
+        except ValueError:
+            return None
+
+    return states.map(label).astype(object)
+
+
+def _text_or_none(frame: gpd.GeoDataFrame, column: str) -> pd.Series:
+    values = frame.get(column)
+    if values is None:
+        return pd.Series(None, index=frame.index, dtype=object)
+    return values.astype(object).where(values.notna() & (values.astype(str).str.strip() != ""))
+
+
+def _planned_use(frame: gpd.GeoDataFrame, lang: str) -> pd.Series:
+    """The coded planned use by its label in ``lang``, else the free-text 规划用途."""
+    coded = _text_or_none(frame, "planned_use")
+    text = _text_or_none(frame, "planned_use_text")
+    labels = coded.map(lambda c: PLANNED_USES[c].get(lang) if c in PLANNED_USES else c)
+    return labels.where(labels.notna(), text).astype(object)
+
+
+def _area_or_nan(frame: gpd.GeoDataFrame, spec: LayerSpec) -> pd.Series:
+    if spec.geometry is not GeometryKind.POLYGON:
+        return pd.Series(float("nan"), index=frame.index)
+    return pd.to_numeric(frame["area_mu"], errors="coerce").round(2)
+
+
+def _length_or_nan(frame: gpd.GeoDataFrame, spec: LayerSpec) -> pd.Series:
+    if spec.geometry is not GeometryKind.LINE:
+        return pd.Series(float("nan"), index=frame.index)
+    return pd.to_numeric(frame["length_km"], errors="coerce").round(2)
 
 
 def describe_filter(flt: FeatureFilter, lang: str, layers: Sequence[LayerSpec] = LAYERS) -> str:
@@ -178,7 +293,28 @@ def describe_filter(flt: FeatureFilter, lang: str, layers: Sequence[LayerSpec] =
     if flt.deadlines:
         states = sep.join(DeadlineState(d).label.get(lang) for d in sorted(flt.deadlines))
         parts.append(t("filter.deadlines", lang, states=states))
+    if flt.has_area:
+        parts.append(_describe_area(flt, lang))
+    if flt.holders:
+        parts.append(t("filter.holders", lang, holders=sep.join(sorted(flt.holders))))
+    if flt.planned_uses:
+        uses = [PLANNED_USES[c].get(lang) for c in PLANNED_USES if c in flt.planned_uses]
+        parts.append(t("filter.planned_uses", lang, uses=sep.join(uses)))
+    if flt.industries:
+        parts.append(t("filter.industries", lang, industries=sep.join(sorted(flt.industries))))
     return ("；" if lang != "en" else "; ").join(parts)
+
+
+def _describe_area(flt: FeatureFilter, lang: str) -> str:
+    def number(value: float | None) -> str:
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if value is not None else ""
+
+    low, high = number(flt.area_min), number(flt.area_max)
+    if low and high:
+        return t("filter.area_between", lang, low=low, high=high)
+    if low:
+        return t("filter.area_min", lang, low=low)
+    return t("filter.area_max", lang, high=high)
 
 
 def _status_order(code: str) -> int:

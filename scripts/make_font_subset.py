@@ -53,6 +53,8 @@ TEXT_SOURCES = (
     "landmap/layers.py",
     "landmap/locales/*.toml",
     "landmap/mapprint.py",
+    "landmap/brief.py",
+    "landmap/promotion/*.py",
 )
 
 # Maximum distance in font units (1/1000 em) between a cubic curve and its quadratic stand-in;

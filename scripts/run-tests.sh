@@ -3,7 +3,8 @@
 #   - Debian packages: chromium (the real browser for the browser tests; Playwright's own browser
 #     download is not used), fonts-noto-cjk (Chinese text in screenshots) and poppler-utils
 #     (pdftotext: tests read the text of the PDFs we print) and zbar-tools (zbarimg: tests
-#     decode the brochure's QR code back to the plot's link).
+#     decode the brochure's QR code back to the plot's link) and postgresql-15-postgis-3 (a
+#     throw-away PostgreSQL + PostGIS server the store tests start on 127.0.0.1 and stop).
 #   - Python packages: requirements-test.txt, into .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ need_apt=()
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
+[ -f /usr/share/postgresql/15/extension/postgis.control ] || need_apt+=(postgresql-15-postgis-3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

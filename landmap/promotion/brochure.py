@@ -17,13 +17,11 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 import geopandas as gpd
-import matplotlib as mpl
 import numpy as np
 import segno
 import shapely
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.patches import Rectangle
@@ -35,23 +33,23 @@ from landmap.geo import METRIC_CRS
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID
 from landmap.mapprint import (
-    _boundary_to_metric,
-    _covered_by_vendored_font,
-    _display_width_em,
-    _draw_boundary,
-    _draw_features,
-    _ensure_font_registered,
-    _font,
-    _in_view,
-    _render_lock,
-    _strings_of,
-    _to_metric,
-    _wrap,
-    format_date,
-    pdf_timestamp,
+    boundary_to_metric,
+    draw_boundary,
+    draw_features,
+    in_view,
+    to_metric,
 )
 from landmap.promotion.compare import compare
 from landmap.promotion.facts import SellingFacts
+from landmap.reports.typesetting import (
+    display_width_em,
+    ensure_font_registered,
+    font,
+    format_date,
+    render_lock,
+    save_pdf,
+    wrap,
+)
 from landmap.store.base import PhotoStore
 
 PAGE_MM = (210.0, 297.0)  # A4 portrait
@@ -98,23 +96,13 @@ def render_brochure_pdf(
         raise ValueError(f"unknown brochure language {lang!r}; use zh, en or both")
     if not plots:
         raise ValueError("a brochure needs at least one plot")
-    _ensure_font_registered()
+    ensure_font_registered()
     figures = []
     if len(plots) > 1:
         figures.append(_comparison_page(plots, lang, as_of, is_sample))
     figures += [_plot_page(p, lang, frames, boundary, as_of, is_sample) for p in plots]
     title = _title(plots[0], lang) if len(plots) == 1 else t("brochure.shortlist_title", "zh")
-    fonttype = 42 if all(_covered_by_vendored_font(_strings_of(f)) for f in figures) else 3
-    out = io.BytesIO()
-    settings = mpl.rc_context({"pdf.fonttype": fonttype})
-    with _render_lock, settings, PdfPages(out, metadata=_metadata(title, as_of)) as pdf:
-        for figure in figures:
-            pdf.savefig(figure)
-    return out.getvalue()
-
-
-def _metadata(title: str, as_of: datetime) -> dict:
-    return {"Title": title, "Creator": "landmap", "CreationDate": pdf_timestamp(as_of)}
+    return save_pdf(figures, title=title, when=as_of)
 
 
 def _langs(lang: str) -> tuple[str, ...]:
@@ -137,7 +125,7 @@ class _Page:
             x,
             y,
             s,
-            fontproperties=_font(size),
+            fontproperties=font(size),
             parse_math=False,
             usetex=False,
             transform=self.transform,
@@ -160,7 +148,7 @@ def _header(page: _Page, lines: Sequence[str], kicker: str) -> float:
     y = top - 6.0
     for n, line in enumerate(lines):
         size = 17.0 if n == 0 else 11.0
-        for part in _wrap(line, _em(PAGE_MM[0] - 2 * _MARGIN, size), 2):
+        for part in wrap(line, _em(PAGE_MM[0] - 2 * _MARGIN, size), 2):
             page.text(_MARGIN, y, part, size, va="top", color="#212121" if n == 0 else "#37474f")
             y -= size * 0.45
         y -= 1.5
@@ -195,7 +183,7 @@ def _plot_page(
     status = " / ".join(dict.fromkeys(plot.facts[code].status for code in langs))
     spec = LAYER_BY_ID[first.layer_id]
     colour = _status_colour(spec, first)
-    pill_w = 4.0 + _display_width_em(status) * 9.5 * 25.4 / 72
+    pill_w = 4.0 + display_width_em(status) * 9.5 * 25.4 / 72
     page.rect(_MARGIN, y - 6.5, pill_w, 6.5, color=colour, linewidth=0)
     page.text(_MARGIN + 2.0, y - 3.25, status, 9.5, va="center", color=readable_text_colour(colour))
     page.text(PAGE_MM[0] - _MARGIN, y - 3.25, first.feature_id, 9.0, va="center", ha="right",
@@ -264,9 +252,7 @@ def draw_plot_map(
     ax.set_aspect("equal", adjustable="box")
     ax.set_facecolor("#f5f3ef")
     width_mm = ax.get_position().width * ax.figure.get_figwidth() * 25.4
-    _draw_features(
-        ax, _in_view(_to_metric(frames), extent, None), (extent[2] - extent[0]) / width_mm
-    )
+    draw_features(ax, in_view(to_metric(frames), extent, None), (extent[2] - extent[0]) / width_mm)
     outline = np.asarray(shapely.get_coordinates(shape.boundary))
     ax.plot(outline[:, 0], outline[:, 1], color=_HIGHLIGHT, linewidth=2.4, zorder=10)
     if locator_ax is not None:
@@ -275,7 +261,7 @@ def draw_plot_map(
 
 def _draw_locator(ax: Axes, shape: shapely.Geometry, boundary: gpd.GeoDataFrame | None) -> None:
     """A small map of the whole district with the plot's place marked."""
-    metric = _boundary_to_metric(boundary)
+    metric = boundary_to_metric(boundary)
     if metric is None:
         ax.set_axis_off()
         return
@@ -290,7 +276,7 @@ def _draw_locator(ax: Axes, shape: shapely.Geometry, boundary: gpd.GeoDataFrame 
     ax.set_xlim(cx - side / 2, cx + side / 2)
     ax.set_ylim(cy - side / 2, cy + side / 2)
     ax.set_aspect("equal", adjustable="box")
-    _draw_boundary(ax, metric)
+    draw_boundary(ax, metric)
     point = shape.representative_point()
     ax.plot([point.x], [point.y], marker="o", markersize=5, color=_HIGHLIGHT, zorder=10)
 
@@ -304,7 +290,7 @@ def plot_map_png(
     dpi: int = 110,
 ) -> bytes:
     """The brochure's map of one plot as a PNG (the presentation shows it full size)."""
-    _ensure_font_registered()
+    ensure_font_registered()
     fig = Figure(figsize=(size_mm[0] / 25.4, size_mm[1] / 25.4))
     ax = fig.add_axes((0, 0, 1, 1))
     side = 0.26 * size_mm[1] / size_mm[0]
@@ -312,7 +298,7 @@ def plot_map_png(
     draw_plot_map(ax, locator, geometry, frames, boundary, aspect=size_mm[0] / size_mm[1])
     out = io.BytesIO()
     FigureCanvasAgg(fig)
-    with _render_lock:
+    with render_lock:
         fig.savefig(out, format="png", dpi=dpi)
     return out.getvalue()
 
@@ -330,7 +316,7 @@ def _draw_qr(page: _Page, link: str, langs: Sequence[str], size: float = _QR_MM)
     for code in langs:
         page.text(x + size / 2, caption_y, t("brochure.scan", code), 8.0, ha="center", va="top")
         caption_y -= 4.0
-    for part in _wrap(link, _em(size + 14, 6.5), 3):
+    for part in wrap(link, _em(size + 14, 6.5), 3):
         page.text(x + size / 2, caption_y, part, 6.5, ha="center", va="top", color="#455a64")
         caption_y -= 3.0
 
@@ -346,7 +332,7 @@ def _draw_photos(page: _Page, photos: Sequence[tuple[bytes, str]]) -> None:
         ax.imshow(imread(io.BytesIO(jpeg), format="jpeg"))
         ax.set_axis_off()
         if caption:
-            line = _wrap(caption, _em(width, 6.5), 1)[0]
+            line = wrap(caption, _em(width, 6.5), 1)[0]
             page.text(x, _MAP_BOX[1] + 2.5, line, 6.5, va="top", color="#455a64")
 
 
@@ -364,9 +350,9 @@ def _draw_facts(page: _Page, plot: BrochurePlot, langs: Sequence[str], top: floa
         value_lines = []
         for n, value in enumerate(dict.fromkeys(values)):
             size = 9.0 if n == 0 else 8.0
-            value_lines += [(line, size) for line in _wrap(value, _em(value_w, size), 2)]
+            value_lines += [(line, size) for line in wrap(value, _em(value_w, size), 2)]
         for n, (line, size) in enumerate(label_lines):
-            page.text(_MARGIN, y - n * 3.4, _wrap(line, _em(label_w - 2, size), 1)[0], size,
+            page.text(_MARGIN, y - n * 3.4, wrap(line, _em(label_w - 2, size), 1)[0], size,
                       va="top", color="#546e7a")  # fmt: skip
         for n, (line, size) in enumerate(value_lines):
             page.text(value_x, y - n * 3.7, line, size, va="top", color=colour)
@@ -426,18 +412,18 @@ def _comparison_page(
     col_w = (PAGE_MM[0] - 2 * _MARGIN - label_w) / columns
     for c, name in enumerate(table.columns):
         x = _MARGIN + label_w + c * col_w
-        for n, line in enumerate(_wrap(name, _em(col_w - 2, 9.0), 3)):
+        for n, line in enumerate(wrap(name, _em(col_w - 2, 9.0), 3)):
             page.text(x, y - n * 4.0, line, 9.0, va="top")
         page.text(x, y - 13.0, table.feature_ids[c], 7.5, va="top", color="#607d8b")
     y -= 18.0
     for r, (label, values) in enumerate(table.rows):
         heights = []
-        page.text(_MARGIN, y, _wrap(label, _em(label_w - 2, 8.0), 2)[0], 8.0, va="top",
+        page.text(_MARGIN, y, wrap(label, _em(label_w - 2, 8.0), 2)[0], 8.0, va="top",
                   color="#546e7a")  # fmt: skip
         for c, value in enumerate(values):
             x = _MARGIN + label_w + c * col_w
             best = table.is_best(r, c)
-            lines = _wrap(("★ " if best else "") + value, _em(col_w - 2, 8.5), 3)
+            lines = wrap(("★ " if best else "") + value, _em(col_w - 2, 8.5), 3)
             if best:
                 page.rect(x - 1, y - 4.0 * len(lines) - 0.6, col_w - 1, 4.0 * len(lines) + 1.4,
                           color="#fff8e1", linewidth=0)  # fmt: skip

@@ -1,6 +1,7 @@
 """Reading (and later writing) geodata behind one interface.
 
-The GeoPackage is the first backend; a PostGIS store will implement the same ``FeatureStore``.
+The GeoPackage is the embedded default; ``PostgisStore`` (issue #12) keeps the same reading and
+editing promises on a PostgreSQL + PostGIS server.
 """
 
 from landmap.store.base import (
@@ -27,6 +28,10 @@ def __getattr__(name: str) -> object:
         from landmap.store.gpkg import GpkgStore
 
         return GpkgStore
+    if name == "PostgisStore":
+        from landmap.store.postgis import PostgisStore
+
+        return PostgisStore
     raise AttributeError(name)
 
 
@@ -40,6 +45,7 @@ __all__ = [
     "GpkgStore",
     "InterestStore",
     "PhotoStore",
+    "PostgisStore",
     "StoreConflict",
     "StoreError",
     "TableMissingError",

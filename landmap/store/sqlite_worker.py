@@ -3,8 +3,9 @@
 A child process so that the live GeoPackage is opened with Python's sqlite3 only here, never
 beside GDAL's SQLite in the app's process (security.md D2). Reads one JSON request on stdin,
 writes one JSON answer on stdout; ``GpkgStore`` is the only caller. The request's ``op`` says
-what to do: "edits" (the default: status updates), or one of the photo and interest writes
-of ``records_sql`` (``RECORD_OPS``; photo bytes travel base64-encoded).
+what to do: "edits" (the default: status updates), one of the photo and interest writes
+of ``records_sql`` (``RECORD_OPS``; photo bytes travel base64-encoded), or "load_tracking"
+(``db copy`` filling a new file's history, milestones and versions).
 """
 
 from __future__ import annotations
@@ -22,10 +23,14 @@ from landmap.edits import FeatureEdit, FieldChange
 from landmap.store import records_sql
 from landmap.store.filelock import LockTimeout, store_lock
 from landmap.store.gpkg_sql import (
+    HISTORY_TABLE,
+    MILESTONES_TABLE,
+    VERSIONS_TABLE,
     EditsConflicted,
     FeatureNotEditable,
     apply_edits,
     connect,
+    ensure_tracking_tables,
 )
 
 RECORD_OPS = ("add_photo", "update_photo", "add_interest", "restore_photos")
@@ -53,6 +58,11 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         return {"ok": False, "kind": "error", "detail": "file not found"}
     if request.get("op", "edits") in RECORD_OPS:
         return handle_record(request, path)
+    if request.get("op") == "load_tracking":
+        try:
+            return _on_connection(path, lambda con: load_tracking(con, request))
+        except sqlite3.Error as exc:
+            return {"ok": False, "kind": "error", "detail": f"{type(exc).__name__}: {exc}"}
     edits = edits_from_json(request["edits"])
     now = datetime.fromisoformat(request["now"])
     try:
@@ -126,6 +136,33 @@ def handle_record(request: dict[str, Any], path: Path) -> dict[str, Any]:
         return {"ok": False, "kind": "busy"}
     except sqlite3.Error as exc:
         return {"ok": False, "kind": "error", "detail": f"{type(exc).__name__}: {exc}"}
+
+
+def load_tracking(con: sqlite3.Connection, request: dict[str, Any]) -> int:
+    """Fill the tracking tables of a new file ``db copy`` is writing (a private scratch file,
+    so no store lock): history rows keep their ids. One transaction."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        ensure_tracking_tables(con, datetime.fromisoformat(request["now"]))
+        con.executemany(
+            f"INSERT INTO {HISTORY_TABLE} (fid, change_id, layer, feature_id, field, old_value, "
+            "new_value, changed_by, changed_at, note, source) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            request["history"],
+        )
+        con.executemany(
+            f"INSERT INTO {MILESTONES_TABLE} (layer, feature_id, target_status, due_date) "
+            "VALUES (?,?,?,?)",
+            request["milestones"],
+        )
+        con.executemany(
+            f"INSERT INTO {VERSIONS_TABLE} (layer, feature_id, version) VALUES (?,?,?)",
+            request["versions"],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(request["history"])
 
 
 def _on_connection(path: Path, work: Any) -> dict[str, Any]:

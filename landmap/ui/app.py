@@ -29,7 +29,7 @@ from landmap.ui.photos_panel import render_photos
 from landmap.ui.presentation import render_presentation
 from landmap.ui.progress_panel import render_edit_form, render_progress
 from landmap.ui.promotion_panel import render_comparison, render_selling_facts, shortlisted_facts
-from landmap.ui.sidebar import render_language, render_sidebar
+from landmap.ui.sidebar import render_data_sidebar, render_language, render_sidebar
 from landmap.ui.tables import apply_table_selection, render_feature_table, render_summary
 
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
@@ -59,10 +59,16 @@ def main() -> None:
         render_presentation(settings, get_dataset(settings), state.lang())
         state.write_url(str(st.session_state.get(state.BASEMAP) or "none"))
         return
+    if state.view() == "data":  # editors only (restrict_to): the filters are not drawn
+        state.keep_widget_state()
     lang = render_language()
     render_sign_in(account, audience, lang)
-    basemap = render_sidebar(settings, audience, can_edit)
     dataset = get_dataset(settings)
+    if state.view() == "data":
+        basemap = render_data_sidebar(audience, can_edit)
+    else:
+        frames = view_frames(settings, dataset, audience)
+        basemap = render_sidebar(settings, audience, can_edit, frames)
 
     apply_page_css()
     _render_title(audience, lang, settings.is_sample_data)

@@ -33,7 +33,8 @@ from landmap.store import GpkgStore, StoreConflict, StoreError
 from landmap.ui.auth import editor_or_none
 from landmap.ui.backups_panel import render_backups
 from landmap.ui.ledger_import import render_ledger_import
-from landmap.ui.messages import clear_file_picker, file_picker, flash, show_flash
+from landmap.ui.messages import clear_file_picker, drop_hint, file_picker, flash, show_flash
+from landmap.ui.templates_panel import render_templates
 
 UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "xlsx"]
 _PLAN = "_import_plan"
@@ -76,7 +77,14 @@ def render_data_page(settings: Settings, dataset: Dataset, lang: str) -> None:
 def _render_import(settings: Settings, dataset: Dataset, lang: str) -> None:
     show_flash(_RESULT)
     st.caption(t("data.import_intro", lang))
-    upload = file_picker(t("data.file", lang), UPLOAD_TYPES, _IMPORT_FILE)
+    render_templates(lang)
+    upload = file_picker(
+        t("data.file", lang),
+        UPLOAD_TYPES,
+        _IMPORT_FILE,
+        help=t("data.file_help", lang),
+        hint=drop_hint(lang),
+    )
     left, right = st.columns(2)
     layer_id = left.selectbox(
         t("data.layer", lang),

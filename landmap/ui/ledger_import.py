@@ -21,7 +21,7 @@ from landmap.layers import LAYERS
 from landmap.ledger import LedgerDiff, apply_ledger, ledger_import_report, read_ledger
 from landmap.store import EditConflict, GpkgStore, StoreError
 from landmap.ui.auth import editor_or_none
-from landmap.ui.messages import clear_file_picker, file_picker, flash, show_flash
+from landmap.ui.messages import clear_file_picker, drop_hint, file_picker, flash, show_flash
 
 _LEDGER = "_ledger_diff"
 _LEDGER_FILE = "ledger_file"
@@ -41,7 +41,13 @@ class _CheckedLedger:
 def render_ledger_import(settings: Settings, dataset: Dataset, lang: str) -> None:
     show_flash(_LEDGER_RESULT)
     st.caption(t("data.ledger_intro", lang))
-    upload = file_picker(t("data.ledger_file", lang), ["xlsx"], _LEDGER_FILE)
+    upload = file_picker(
+        t("data.ledger_file", lang),
+        ["xlsx"],
+        _LEDGER_FILE,
+        help=t("data.ledger_file_help", lang),
+        hint=drop_hint(lang),
+    )
     if upload is None:
         st.session_state.pop(_LEDGER, None)
         return

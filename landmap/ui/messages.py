@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from landmap.escaping import md_text
+from landmap.i18n import t
 
 _SHOW = {"ok": st.success, "conflict": st.warning, "error": st.error}
 
@@ -27,10 +28,24 @@ def show_flash(key: str) -> None:
         _SHOW.get(kind, st.error)(md_text(text))
 
 
-def file_picker(label: str, types: list[str], key: str) -> UploadedFile | None:
-    """A file uploader that ``clear_file_picker(key)`` empties (by giving it a new key)."""
+def file_picker(
+    label: str, types: list[str], key: str, *, help: str | None = None, hint: str | None = None
+) -> UploadedFile | None:
+    """A file uploader that ``clear_file_picker(key)`` empties (by giving it a new key).
+
+    Streamlit draws the box's own words ("Drag and drop file here", "Browse files") in English
+    whatever the page language, and offers no way to change them: ``hint`` is a line above
+    the box that says the same in the user's language.
+    """
     generation = st.session_state.get(f"{key}__generation", 0)
-    return st.file_uploader(label, type=types, key=f"{key}_{generation}")
+    if hint:
+        st.caption(hint)
+    return st.file_uploader(label, type=types, key=f"{key}_{generation}", help=help)
+
+
+def drop_hint(lang: str) -> str | None:
+    """The upload box's English words, said in Chinese above it (None in English)."""
+    return t("data.drop_hint", lang) if lang != "en" else None
 
 
 def clear_file_picker(key: str) -> None:

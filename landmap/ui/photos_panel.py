@@ -22,7 +22,7 @@ from landmap.layers import LayerSpec
 from landmap.photos import PhotoInfo, PhotoLimits, PhotoRejected, save_upload
 from landmap.store import FeatureNotFound, GpkgStore, StoreError
 from landmap.ui.auth import editor_or_none
-from landmap.ui.messages import flash, show_flash
+from landmap.ui.messages import drop_hint, flash, show_flash
 
 log = logging.getLogger(__name__)
 _RESULT = "_photo_result"
@@ -135,6 +135,9 @@ def _render_upload(path: str, spec: LayerSpec, feature_id: str, lang: str) -> No
         st.expander(t("photos.upload", lang), icon=":material/add_a_photo:"),
         st.form(f"photo_upload_{feature_id}", clear_on_submit=True, border=False),
     ):
+        hint = drop_hint(lang)  # Streamlit's box says "Drag and drop", "Browse files"
+        if hint:
+            st.caption(hint)
         st.file_uploader(
             t("photos.file", lang, limit_mb=LIMITS.max_upload_bytes // (1024 * 1024)),
             type=["jpg", "jpeg", "png"],

@@ -1,7 +1,12 @@
-"""The filter panel: language, layers, status (grouped by layer), subdistrict, search, basemap."""
+"""The sidebar: language, the page switch and, on the map and dashboard, the filters (layers,
+status grouped by layer, subdistrict, search, plot criteria) and the basemap. The data page
+gets only what it needs (``render_data_sidebar``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import geopandas as gpd
 import streamlit as st
 
 from landmap.access import Audience
@@ -11,6 +16,7 @@ from landmap.deadlines import DeadlineState
 from landmap.i18n import LANGUAGES, t
 from landmap.layers import LAYERS, SUBDISTRICTS, subdistrict_label
 from landmap.ui import state
+from landmap.ui.plot_filters import render_plot_filters
 
 
 def render_language() -> str:
@@ -25,17 +31,10 @@ def render_language() -> str:
     return state.lang()
 
 
-def render_sidebar(settings: Settings, audience: Audience, can_edit: bool) -> str:
-    """Draw the page switch and the filters; returns the basemap actually usable.
-
-    Deadlines (the filter, the colouring, the dashboard) are internal: public readers get
-    neither the widgets nor their effect (``state.restrict_to``).
-    """
-    sb = st.sidebar
-    lang = state.lang()
+def render_page_switch(audience: Audience, can_edit: bool, lang: str) -> None:
     views = state.pages_for(audience, can_edit)
     if len(views) > 1:  # a public reader has the map only: no switch to show
-        sb.segmented_control(
+        st.sidebar.segmented_control(
             t("nav.title", lang),
             views,
             key=state.VIEW,
@@ -43,6 +42,35 @@ def render_sidebar(settings: Settings, audience: Audience, can_edit: bool) -> st
             required=True,
             label_visibility="collapsed",
         )
+
+
+def render_data_sidebar(audience: Audience, can_edit: bool) -> str:
+    """The data page's sidebar: the page switch only (language and sign-in are above it).
+
+    The map filters are not drawn, so the caller keeps their values with
+    ``state.keep_widget_state()``; returns the basemap to keep in the URL.
+    """
+    lang = state.lang()
+    render_page_switch(audience, can_edit, lang)
+    st.sidebar.caption(t("nav.data_sidebar_note", lang))
+    return str(st.session_state.get(state.BASEMAP) or "none")
+
+
+def render_sidebar(
+    settings: Settings,
+    audience: Audience,
+    can_edit: bool,
+    frames: Mapping[str, gpd.GeoDataFrame] | None = None,
+) -> str:
+    """Draw the page switch and the filters; returns the basemap actually usable.
+
+    Deadlines (the filter, the colouring, the dashboard) are internal: public readers get
+    neither the widgets nor their effect (``state.restrict_to``). ``frames`` are the reader's
+    own (``view_frames``): the plot criteria offer their values.
+    """
+    sb = st.sidebar
+    lang = state.lang()
+    render_page_switch(audience, can_edit, lang)
 
     sb.subheader(t("filters.layers", lang))
     for spec in LAYERS:
@@ -85,6 +113,8 @@ def render_sidebar(settings: Settings, audience: Audience, can_edit: bool) -> st
         key=state.SEARCH,
         placeholder=t("filters.search_placeholder", lang),
     )
+    if frames is not None:
+        render_plot_filters(sb, frames, audience, lang)
     sb.button(t("filters.reset", lang), on_click=_reset_filters)
 
     if audience.is_staff:
@@ -126,3 +156,7 @@ def _reset_filters() -> None:
     st.session_state[state.SUBDISTRICTS] = []
     st.session_state[state.SEARCH] = ""
     st.session_state[state.DEADLINES] = []
+    st.session_state[state.AREA_MIN] = None
+    st.session_state[state.AREA_MAX] = None
+    for key in (state.HOLDERS, state.PLANNED_USES, state.INDUSTRIES):
+        st.session_state[key] = []

@@ -27,6 +27,12 @@ VIEW = "view"  # "map", "dashboard" or "data"
 COLOUR = "colour"  # colour the map by "status" or "deadline"
 DEADLINES = "deadline_filter"  # ["overdue", "due_soon"] or a part of it
 SHORTLIST = "shortlist"  # feature ids to compare side by side, in the order added
+AREA_MIN = "area_min"  # 亩, or None
+AREA_MAX = "area_max"
+HOLDERS = "holder_filter"  # owner_name values
+PLANNED_USES = "planned_use_filter"  # PLANNED_USES codes
+INDUSTRIES = "industry_filter"  # target_industry values
+PLOT_FILTER_KEYS = (AREA_MIN, AREA_MAX, HOLDERS, PLANNED_USES, INDUSTRIES)
 INITIAL_BOUNDS = "_initial_bounds"  # where the map opens; fixed for the session (see map_panel)
 _URL_LOADED = "_url_loaded"
 
@@ -54,6 +60,11 @@ def init_from_url(layers: tuple[LayerSpec, ...] = LAYERS) -> None:
     st.session_state[VIEW] = view.view
     st.session_state[COLOUR] = view.colour
     st.session_state[DEADLINES] = sorted(view.filter.deadlines)
+    st.session_state[AREA_MIN] = view.filter.area_min
+    st.session_state[AREA_MAX] = view.filter.area_max
+    st.session_state[HOLDERS] = sorted(view.filter.holders)
+    st.session_state[PLANNED_USES] = sorted(view.filter.planned_uses)
+    st.session_state[INDUSTRIES] = sorted(view.filter.industries)
     st.session_state[SELECTED] = view.plot
     st.session_state[SHORTLIST] = list(view.shortlist)
     st.session_state[FOCUS] = None
@@ -82,13 +93,26 @@ def on_layer_status_change(layer_id: str, layers: tuple[LayerSpec, ...] = LAYERS
 
 
 def current_filter(layers: tuple[LayerSpec, ...] = LAYERS) -> FeatureFilter:
+    low = _number_or_none(st.session_state.get(AREA_MIN))
+    high = _number_or_none(st.session_state.get(AREA_MAX))
+    if low is not None and high is not None and low > high:
+        low, high = high, low  # typed the wrong way round: the range meant is clear
     return FeatureFilter(
         layers=tuple(s.id for s in layers if st.session_state.get(layer_key(s.id), True)),
         statuses=frozenset(st.session_state.get(STATUSES, [])),
         subdistricts=frozenset(st.session_state.get(SUBDISTRICTS, [])),
         text=str(st.session_state.get(SEARCH, "") or ""),
         deadlines=frozenset(st.session_state.get(DEADLINES, [])),
+        area_min=low,
+        area_max=high,
+        holders=frozenset(st.session_state.get(HOLDERS) or []),
+        planned_uses=frozenset(st.session_state.get(PLANNED_USES) or []),
+        industries=frozenset(st.session_state.get(INDUSTRIES) or []),
     )
+
+
+def _number_or_none(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 _PENDING_VIEW = "_pending_view"
@@ -127,7 +151,7 @@ def keep_widget_state() -> None:
     Streamlit forgets a widget's value when a run does not draw the widget; assigning the
     value back makes it ordinary session state until the widget returns.
     """
-    keys = [LANG, SUBDISTRICTS, SEARCH, BASEMAP, COLOUR, DEADLINES, VIEW]
+    keys = [LANG, SUBDISTRICTS, SEARCH, BASEMAP, COLOUR, DEADLINES, VIEW, *PLOT_FILTER_KEYS]
     keys += [layer_key(s.id) for s in LAYERS] + [status_key(s.id) for s in LAYERS]
     for key in keys:
         if key in st.session_state:

@@ -24,7 +24,7 @@ def feature_table(at):
 def test_english_mode_shows_the_table_codes_in_english(make_app):
     at = make_app(staff=True, query={"lang": "en"})
     table = feature_table(at)
-    for column in ("Layer", "Status", "Subdistrict"):
+    for column in ("Layer", "Status", "Deadline", "Subdistrict", "Planned use"):
         values = [str(v) for v in table[column].dropna().unique()]
         assert values and not [v for v in values if CJK.search(v)], (column, values)
     assert {"Idle land", "Roads"} <= set(table["Layer"])

@@ -100,16 +100,18 @@ def test_a_visitor_receives_no_internal_value_in_any_frame_or_download(app, cont
 
     downloads: dict[str, bytes] = {}
     labels = [t(f"export.fmt_{fmt.value}", "zh") for fmt in ExportFormat]
-    for label in [*labels, t("export.picture_pdf", "zh"), t("export.picture_png", "zh")]:
+    pictures = [t("export.picture_pdf", "zh"), t("export.picture_png", "zh")]
+    for label in [*labels, *pictures, t("brochure.download", "zh")]:
         with page.expect_download(timeout=90_000) as download:
             page.get_by_role("button", name=label).click()
         downloads[label] = download.value.path().read_bytes()
-    assert len(downloads) == 8 and all(downloads.values())
+    assert len(downloads) == 9 and all(downloads.values())
 
     assert len(frames) > 5
     assert not leaked(secrets, frames), "an internal value was sent to a visitor's browser"
     files = [readable_bytes(data) for data in downloads.values()]
     files.append(pdf_text(downloads[t("export.picture_pdf", "zh")]).encode())
+    files.append(pdf_text(downloads[t("brochure.download", "zh")]).encode())  # the brochure
     assert not leaked(secrets, files), "an internal value is in a visitor's download"
     assert "格里坪工业园区土地整理一期A-03地块".encode() in b"".join(files)  # the search works
 

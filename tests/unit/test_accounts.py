@@ -62,3 +62,30 @@ def test_cli_add_user_from_stdin(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough secret\n"))
     assert main(["add-user", "wang", "--role", "admin", "--password-stdin"]) == 0
     assert verify(path, "wang", "a long enough secret").role is Role.ADMIN
+
+
+def test_cli_add_user_refuses_a_short_password_in_chinese_before_asking_twice(
+    tmp_path, monkeypatch, capsys
+):
+    path = tmp_path / "accounts.json"
+    monkeypatch.setenv("LANDMAP_ACCOUNTS", str(path))
+    prompts = []
+
+    def fake_getpass(prompt=""):
+        prompts.append(prompt)
+        return "short"
+
+    monkeypatch.setattr("getpass.getpass", fake_getpass)
+    assert main(["add-user", "wang", "--role", "editor"]) == 1
+    out = capsys.readouterr().out
+    assert "密码太短：至少需要 10 个字符" in out and "at least 10 characters" in out
+    assert len(prompts) == 1 and "至少 10 个字符" in prompts[0]  # never asked a second time
+    assert not path.exists()
+
+
+def test_cli_add_user_from_stdin_refuses_a_short_password_in_chinese(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "accounts.json"
+    monkeypatch.setenv("LANDMAP_ACCOUNTS", str(path))
+    monkeypatch.setattr("sys.stdin", io.StringIO("abc\n"))
+    assert main(["add-user", "wang", "--password-stdin"]) == 1
+    assert "密码太短" in capsys.readouterr().out and not path.exists()

@@ -120,3 +120,19 @@ def test_no_internal_value_reaches_a_brochure(sample, public):
                 internal += [str(v) for v in frame[key].dropna() if len(str(v)) > 2]
     text = pdf_text(brochure(sample, public, ids=("XQ-XZ-004", "XQ-PG-001"), lang="both"))
     assert internal and not [v for v in set(internal) if v in text]
+
+
+def test_the_brochure_command_writes_a_pdf_or_says_why_not(tmp_path, capsys):
+    import shutil
+
+    from landmap.cli import main
+
+    data = tmp_path / "live.gpkg"
+    shutil.copyfile(SAMPLE_GPKG, data)
+    out = tmp_path / "推介单页.pdf"
+    code = main(["--data", str(data), "brochure", PLOT, "--in", "both", "-o", str(out)])
+    assert code == 0 and out.read_bytes().startswith(b"%PDF")
+    assert "Geliping Industrial Park" in pdf_text(out.read_bytes())
+    assert main(["--data", str(data), "brochure", "XQ-XZ-001", "-o", str(tmp_path / "x.pdf")]) == 1
+    assert "不是正在推介的地块" in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists()

@@ -23,6 +23,7 @@ from landmap.dataset import load_dataset, normalise_layer
 from landmap.layers import LAYER_BY_ID
 from landmap.mapprint import FONT_PATH, build_map_figure, render_map_picture
 from landmap.query import FeatureFilter, filter_features
+from landmap.reports.typesetting import vendored_charmap
 from landmap.store import GpkgStore
 from tests.conftest import BOUNDARY, ORIGIN_4543, REPO_ROOT, SAMPLE_GPKG, layer_frame, square_4543
 from tests.pdf_reading import creation_date
@@ -112,7 +113,7 @@ def test_chinese_text_renders_with_no_missing_glyph(sample):
 
 
 def test_every_registry_locale_and_sample_character_is_in_the_vendored_font(sample):
-    charmap = mapprint._vendored_charmap()
+    charmap = vendored_charmap()
     sources = [REPO_ROOT / "landmap" / "layers.py", *(REPO_ROOT / "landmap" / "locales").glob("*")]
     text = "".join(p.read_text("utf-8") for p in sources)
     for frame in sample.frames.values():
@@ -268,7 +269,7 @@ def test_scale_bar_switches_to_metres_when_zoomed_in():
 @pytest.mark.filterwarnings("error")
 def test_a_character_outside_the_subset_comes_from_the_host_font():
     rare = "堃"  # in GBK, not in GB2312
-    assert ord(rare) not in mapprint._vendored_charmap()
+    assert ord(rare) not in vendored_charmap()
     frames = frames_of(idle_land=[plot("T-1", "reserved", name=f"{rare}苑地块")])
     assert render(frames, dpi=40).startswith(PNG_SIGNATURE)
     # matplotlib would write the host's CFF font as TrueType; glyph drawings are safe instead.

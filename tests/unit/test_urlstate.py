@@ -58,3 +58,33 @@ def test_layer_order_follows_the_registry():
 
 def test_repeated_parameter_takes_the_last():
     assert parse_query({"plot": ["A", "B"]}).plot == "B"
+
+
+def test_plot_criteria_round_trip():
+    params = {
+        "area": "10-50.5",
+        "holder": "攀钢集团有限公司,西区土地储备中心",
+        "use": "industrial_m1,logistics_w1",
+        "industry": "装备制造",
+    }
+    view = parse_query(params)
+    flt = view.filter
+    assert (flt.area_min, flt.area_max) == (10, 50.5)
+    assert flt.holders == {"攀钢集团有限公司", "西区土地储备中心"}
+    assert flt.planned_uses == {"industrial_m1", "logistics_w1"}
+    assert flt.industries == {"装备制造"}
+    assert to_query(view) == params
+    assert to_query(parse_query(to_query(view))) == params
+
+
+def test_open_area_ranges_and_bad_values():
+    assert parse_query({"area": "10-"}).filter.area_min == 10
+    assert parse_query({"area": "10-"}).filter.area_max is None
+    assert to_query(parse_query({"area": "-8"})) == {"area": "-8"}
+    backwards = parse_query({"area": "50-10"}).filter
+    assert (backwards.area_min, backwards.area_max) == (10, 50)
+    for bad in ("abc", "nan-inf", "-", "10", "1e99-"):
+        flt = parse_query({"area": bad}).filter
+        assert flt.area_min is None and flt.area_max is None, bad
+    assert parse_query({"use": "industrial_m1,<script>"}).filter.planned_uses == {"industrial_m1"}
+    assert to_query(ViewState(filter=FeatureFilter(area_min=0.00001))) == {"area": "0-"}
