@@ -38,14 +38,20 @@ def map_frame(page):
     raise AssertionError("map iframe not found")
 
 
-def uncovered_path(page) -> int:
-    """The index of a drawn feature a reader can click: not under the legend or a control."""
-    index = map_frame(page).evaluate(
-        """() => [...document.querySelectorAll('path.leaflet-interactive')].findIndex(p => {
-            const r = p.getBoundingClientRect();
-            return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === p;
-        })"""
-    )
+def uncovered_path(page, timeout: float = 20) -> int:
+    """The index of a drawn feature a reader can click: not under the legend or a control
+    (asked until the map has settled: right after loading, shapes may still be moving)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        index = map_frame(page).evaluate(
+            """() => [...document.querySelectorAll('path.leaflet-interactive')].findIndex(p => {
+                const r = p.getBoundingClientRect();
+                return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === p;
+            })"""
+        )
+        if index >= 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
     assert index >= 0, "every feature is covered"
     return index
 
