@@ -47,6 +47,15 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def plural(key: str, count: int, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """``{key}.one`` when ``count`` is 1, else ``{key}.other``, filled with ``count``.
+
+    English needs both ("1 change", "2 changes"); Chinese gives the same text to both keys.
+    """
+    form = "one" if count == 1 else "other"
+    return t(f"{key}.{form}", lang, count=count, **values)
+
+
 def _has_cjk(text: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in text)
 

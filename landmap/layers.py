@@ -127,7 +127,8 @@ class LayerSpec:
     def status_label(self, code: str, lang: str) -> str:
         spec = self.status(code)
         if spec is None:
-            return f"{UNKNOWN_STATUS_LABEL.get(lang)}（{code}）"
+            brackets = " ({})" if lang == "en" else "（{}）"
+            return UNKNOWN_STATUS_LABEL.get(lang) + brackets.format(code)
         return spec.label.get(lang)
 
     @property

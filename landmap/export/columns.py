@@ -17,7 +17,7 @@ import pandas as pd
 
 from landmap.export.formats import Audience
 from landmap.i18n import t
-from landmap.layers import FieldKind, FieldSpec, GeometryKind, Label, LayerSpec
+from landmap.layers import FieldKind, FieldSpec, GeometryKind, Label, LayerSpec, subdistrict_label
 
 
 def _locale_label(key: str) -> Label:
@@ -89,6 +89,8 @@ def attribute_table(
             table[column.key] = pd.Series(labels, index=frame.index, dtype=object)
             continue
         raw = frame[column.key] if column.key in frame else pd.Series(None, index=frame.index)
+        if human and column.key == "subdistrict":  # the registry's names, in the reader's language
+            raw = raw.map(lambda v: subdistrict_label(v, lang) if isinstance(v, str) else v)
         table[column.key] = _typed(list(raw), column, lang=lang, human=human).set_axis(frame.index)
     return pd.DataFrame(table, index=frame.index)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -13,7 +12,7 @@ from landmap.config import Settings, load_settings
 from landmap.dataset import Dataset
 from landmap.deadlines import today_shanghai
 from landmap.escaping import md_escape
-from landmap.i18n import t
+from landmap.i18n import plural, t
 from landmap.query import count_features, describe_filter, feature_table, filter_features
 from landmap.ui import state
 from landmap.ui.auth import render_sign_in, signed_in_account
@@ -23,15 +22,18 @@ from landmap.ui.data_page import render_data_page
 from landmap.ui.detail import render_detail
 from landmap.ui.exports_panel import render_exports
 from landmap.ui.interest_panel import render_interest, render_interest_list
+from landmap.ui.layout import apply_page_css
 from landmap.ui.map_panel import render_map
+from landmap.ui.overview import render_overview
 from landmap.ui.photos_panel import render_photos
 from landmap.ui.presentation import render_presentation
-from landmap.ui.progress_panel import render_progress
+from landmap.ui.progress_panel import render_edit_form, render_progress
 from landmap.ui.promotion_panel import render_comparison, render_selling_facts, shortlisted_facts
 from landmap.ui.sidebar import render_data_sidebar, render_language, render_sidebar
 from landmap.ui.tables import apply_table_selection, render_feature_table, render_summary
 
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
+_SAMPLE_TOLD = "_sample_note_shown"
 
 
 def _secrets() -> dict:
@@ -68,7 +70,8 @@ def main() -> None:
         frames = view_frames(settings, dataset, audience)
         basemap = render_sidebar(settings, audience, can_edit, frames)
 
-    _render_title(audience, lang)
+    apply_page_css()
+    _render_title(audience, lang, settings.is_sample_data)
     view = state.view()
     if view == "data" and can_edit:
         render_data_page(settings, dataset, lang)
@@ -83,10 +86,23 @@ def main() -> None:
     state.write_url(basemap)
 
 
-def _render_title(audience: Audience, lang: str) -> None:
-    """The title, with the audience marker beside it so staff know what they may show."""
-    title_col, marker_col = st.columns([6, 1], vertical_alignment="center")
+def _render_title(audience: Audience, lang: str, is_sample_data: bool) -> None:
+    """One compact row: the title, the sample-data marker, and the audience marker beside it
+    so staff know what they may show."""
+    title_col, sample_col, marker_col = st.columns([8, 2, 1.5], vertical_alignment="center")
     title_col.title(t("app.title", lang))
+    if is_sample_data:
+        # A marker with the full note on hover, and the note once per session as a toast:
+        # said plainly, without pushing the map down.
+        sample_col.badge(
+            t("notice.sample_badge", lang),
+            icon=":material/info:",
+            color="blue",
+            help=t("notice.sample", lang),
+        )
+        if not st.session_state.get(_SAMPLE_TOLD):
+            st.session_state[_SAMPLE_TOLD] = True
+            st.toast(t("notice.sample", lang), icon=":material/info:")
     marker_col.badge(
         audience.label(lang),
         icon=":material/lock_open:" if audience.is_staff else ":material/public:",
@@ -109,28 +125,23 @@ def _render_map_page(
     table = feature_table(shown, lang)
     apply_table_selection(dataset, table)
     sentence = describe_filter(flt, lang)
-    st.caption(t("app.showing", lang, count=count_features(shown), filter=md_escape(sentence)))
-    if settings.is_sample_data:
-        st.info(t("notice.sample", lang), icon=":material/info:")
+    count = count_features(shown)
+    st.caption(plural("app.showing", count, lang, filter=md_escape(sentence)))
     if audience.is_staff:  # the notice names files, tables and ids: internal
         _render_issues(dataset, lang)
     elif any(issue.is_error for issue in dataset.issues):
         st.warning(t("issues.public", lang), icon=":material/report:")
 
-    map_col, detail_col = st.columns([3, 2], gap="medium")
+    map_col, detail_col = st.columns([5, 3], gap="medium")
     with map_col:
         colour = state.colour_mode()
         render_map(dataset, settings, shown, lang, basemap, audience, colour)
     with detail_col:
-        found = render_detail(
-            frames,
-            state.selected_id(),
-            audience,
-            lang,
-            after_headline=partial(
-                render_selling_facts, frames=frames, settings=settings, dataset=dataset, lang=lang
-            ),
-        )
+        if state.selected_id():
+            found = _render_selected(settings, dataset, account, audience, frames, lang)
+        else:  # the filter's totals (and, for staff, what is late) instead of an empty box
+            render_overview(shown, audience, lang)
+            found = None
         render_photos(settings, found, account, audience, lang)
         render_interest(settings, dataset, found, audience, lang)
         if found is not None and audience.is_staff:
@@ -167,12 +178,34 @@ def _render_map_page(
         )
 
 
+def _render_selected(
+    settings: Settings,
+    dataset: Dataset,
+    account: Account | None,
+    audience: Audience,
+    frames: dict,
+    lang: str,
+) -> tuple | None:
+    """The selected feature: headline, then (editors) the edit form right under it, then an
+    offered plot's selling facts and the records."""
+    can_edit = account is not None and account.can_edit and audience.is_staff
+
+    def after_headline(spec, row) -> None:
+        if can_edit:
+            render_edit_form(settings, spec, row, get_tracking(settings, dataset), lang)
+        render_selling_facts(
+            spec, row, frames=frames, settings=settings, dataset=dataset, lang=lang
+        )
+
+    return render_detail(frames, state.selected_id(), audience, lang, after_headline=after_headline)
+
+
 def _render_issues(dataset: Dataset, lang: str) -> None:
     if not dataset.issues:
         return
     errors = [i for i in dataset.issues if i.is_error]
     box = st.error if errors else st.warning
-    box(t("issues.headline", lang, count=len(dataset.issues)), icon=":material/report:")
+    box(plural("issues.headline", len(dataset.issues), lang), icon=":material/report:")
     with st.expander(t("issues.details", lang), expanded=bool(errors)):
         for issue in dataset.issues:
             # Messages carry ids and codes from the data: escaped, shown as text.

@@ -31,7 +31,7 @@ from landmap.followup import (
     with_contacts,
 )
 from landmap.history import timeline
-from landmap.i18n import t
+from landmap.i18n import plural, t
 from landmap.layers import LAYER_BY_ID, GeometryKind, LayerSpec
 from landmap.mapview import focus_on
 from landmap.progress_stats import (
@@ -279,7 +279,7 @@ def _render_stale(
             if rows.empty:
                 st.caption(t("dash.stale_none", lang, layer=layer, weeks=limit))
                 continue
-            st.caption(t("dash.stale_count", lang, layer=layer, count=len(rows), weeks=limit))
+            st.caption(plural("dash.stale_count", len(rows), lang, layer=layer, weeks=limit))
             silence = [
                 silence_text(None if pd.isna(d) else int(d), lang) for d in rows["days_since"]
             ]

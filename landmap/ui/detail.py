@@ -38,7 +38,14 @@ def render_detail(
     layer_id, row = found
     spec = LAYER_BY_ID[layer_id]
     title_col, button_col = st.columns([5, 1], vertical_alignment="center")
-    title_col.markdown(f"#### {md_escape(row['name'] or feature_id)}")
+    name = str(row["name"] or feature_id)
+    # In English, an offered plot's English name (when the office has given one) leads.
+    name_en = row.get("name_en") if lang == "en" else None
+    if isinstance(name_en, str) and name_en.strip():
+        title_col.markdown(f"#### {md_escape(name_en.strip())}")
+        title_col.caption(md_escape(name))
+    else:
+        title_col.markdown(f"#### {md_escape(name)}")
     button_col.button(
         "✕",
         key="clear_selection",

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import folium
 import geopandas as gpd
 import streamlit as st
+from branca.element import Element
 from streamlit_folium import st_folium
 
 from landmap.access import Audience
@@ -18,8 +19,11 @@ from landmap.mapview import base_map, build_feature_groups, feature_bounds, init
 from landmap.places import load_places
 from landmap.query import find_feature
 from landmap.ui import data, state
+from landmap.ui.layout import MAP_FRAME_CSS
 
 MAP_KEY = "map"
+# The component's own height, in pixels: constant, so the base map is never redrawn for it.
+# What the reader sees is the viewport-based height the page CSS gives the frame (layout.py).
 MAP_HEIGHT = 620
 # Only feature clicks rerun the app; panning and zooming stay in the browser.
 RETURNED_OBJECTS = ["last_active_drawing", "last_object_clicked_count"]
@@ -58,6 +62,7 @@ def render_map(
     # A fresh, data-free base map each run: its script never changes, so the map is not
     # remounted and keeps the user's zoom; data arrives through feature_group_to_add.
     fmap = base_map(lang, bounds=_opening_bounds(frames, dataset))
+    fmap.get_root().header.add_child(Element(MAP_FRAME_CSS), name="landmap_frame_css")
     focus = st.session_state.get(state.FOCUS)
     st_folium(
         fmap,

@@ -1,4 +1,5 @@
-"""Progress in the detail panel: deadlines, the edit form (editors only) and the timeline.
+"""Progress in the detail panel: the edit form (editors only, drawn right under the
+headline by the caller), deadlines and the timeline.
 
 Every save goes through ``landmap.edits`` (the rules) and ``GpkgStore.apply_edits`` (one
 transaction with its history). The role is re-read inside the save handler itself, so hiding
@@ -26,7 +27,7 @@ from landmap.edits import (
 )
 from landmap.escaping import md_escape, md_text
 from landmap.history import TimelineEntry, restore_changes, timeline
-from landmap.i18n import t
+from landmap.i18n import plural, t
 from landmap.layers import FieldKind, FieldSpec, LayerSpec
 from landmap.store import EditConflict, FeatureNotFound, GpkgStore, StoreError
 from landmap.tracking import Tracking
@@ -46,11 +47,11 @@ def render_progress(
     lang: str,
     can_edit: bool,
 ) -> None:
+    """Deadlines and the timeline, below the facts. The edit form is ``render_edit_form``."""
     feature_id = str(row["id"])
-    show_flash(_FLASH)
+    if not can_edit:  # for editors, the form shows the outcome of their save
+        show_flash(_FLASH)
     _render_milestones(spec, row, tracking.feature_milestones(spec.id, feature_id), lang)
-    if can_edit:
-        _render_edit_form(settings, spec, row, tracking, lang)
     _render_timeline(settings, spec, row, tracking, lang, can_edit)
 
 
@@ -73,9 +74,13 @@ def _render_milestones(
 # --- editing ---------------------------------------------------------------------------------
 
 
-def _render_edit_form(
+def render_edit_form(
     settings: Settings, spec: LayerSpec, row: pd.Series, tracking: Tracking, lang: str
 ) -> None:
+    """The 更新进度 form (a closed expander), with the outcome of the last save above it.
+
+    The caller checks the role for drawing it; the save handler checks it again."""
+    show_flash(_FLASH)
     feature_id = str(row["id"])
     base = _edit_base(spec, row, tracking)
     version, current, generation = base["version"], base["current"], base["generation"]
@@ -221,11 +226,16 @@ def _save(
     except ValueError as exc:
         st.error(md_text(split_text(exc, lang)))
         return
+    if not changes:  # the note is beside the point then: one message, not two
+        st.warning(t("progress.nothing_changed", lang))
+        return
     edit = FeatureEdit(spec.id, feature_id, version, changes)
     problems = check_edit(spec, edit, current, note)
-    if problems:
-        for problem in problems:
-            st.error(md_text(problem.text(lang)))
+    if problems:  # every reason in one message
+        texts = [problem.text(lang) for problem in problems]
+        st.error(
+            md_text(texts[0]) if len(texts) == 1 else "\n".join("- " + md_text(x) for x in texts)
+        )
         return
     _apply(settings, spec, edit, account.name, note.strip(), "app", lang)
 
@@ -253,7 +263,9 @@ def _apply(
         st.error(md_text(t("progress.store_error", lang, detail=exc.detail)))
         return
     rows = describe_changes(spec, edit.changes, lang)
-    summary = "；".join(f"{label}：{old} → {new}" for label, old, new in rows)
+    summary = t("progress.joiner", lang).join(
+        t("progress.change_line", lang, label=label, old=old, new=new) for label, old, new in rows
+    )
     flash(_FLASH, "ok", t("progress.saved", lang, changes=summary))
     _forget_base(spec.id, edit.feature_id)
     st.rerun()
@@ -262,7 +274,7 @@ def _apply(
 def _conflict_text(spec: LayerSpec, exc: EditConflict, lang: str) -> str:
     conflict = exc.conflicts[0]
     values = [
-        f"{label}：{value}"
+        t("progress.value_line", lang, label=label, value=value)
         for label, _old, value in describe_changes(
             spec,
             [FieldChange(k, None, v) for k, v in conflict.current.items() if v is not None],
@@ -274,7 +286,7 @@ def _conflict_text(spec: LayerSpec, exc: EditConflict, lang: str) -> str:
         lang,
         who=conflict.changed_by or "—",
         when=conflict.changed_at[:16].replace("T", " ") or "—",
-        values="；".join(values),
+        values=t("progress.joiner", lang).join(values),
     )
 
 
@@ -291,7 +303,7 @@ def _render_timeline(
 ) -> None:
     feature_id = str(row["id"])
     entries = timeline(tracking.feature_history(feature_id))
-    with st.expander(t("progress.timeline", lang, count=len(entries)), icon=":material/history:"):
+    with st.expander(plural("progress.timeline", len(entries), lang), icon=":material/history:"):
         if not entries:
             st.caption(t("progress.no_history", lang))
             return
@@ -315,7 +327,8 @@ def _render_entry(
         + (f" · {md_escape(source)}" if source else "")
     )
     lines = [
-        f"{label}：{old} → {new}" for label, old, new in describe_changes(spec, entry.changes, lang)
+        t("progress.change_line", lang, label=label, old=old, new=new)
+        for label, old, new in describe_changes(spec, entry.changes, lang)
     ]
     if entry.note:
         lines.append(t("progress.note_line", lang, note=entry.note))

@@ -35,7 +35,9 @@ def test_opens_in_chinese_with_the_sample_notice(make_app):
     at = make_app(staff=True)
     assert not at.exception
     assert at.title[0].value == "西区土地与项目一张图"
-    assert any("示例数据" in i.value for i in at.info)
+    # Said once as a toast and kept as a marker in the title row, not as a box above the map.
+    assert any("当前为示例数据" in toast.value for toast in at.toast)
+    assert not any("示例数据" in box.value for box in at.info)
     assert shown_count(at) > 80  # the whole sample
     assert map_element(at) is not None
 
@@ -185,4 +187,4 @@ def test_clear_button_unselects(make_app):
     at.button(key="clear_selection").click().run()
     assert at.session_state["selected_id"] is None
     assert "plot" not in at.query_params
-    assert any("点击" in i.value for i in at.info)
+    assert any("点击" in c.value for c in at.caption)  # the overview says how to pick one

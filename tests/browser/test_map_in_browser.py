@@ -38,6 +38,24 @@ def map_frame(page):
     raise AssertionError("map iframe not found")
 
 
+def uncovered_path(page, timeout: float = 20) -> int:
+    """The index of a drawn feature a reader can click: not under the legend or a control
+    (asked until the map has settled: right after loading, shapes may still be moving)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        index = map_frame(page).evaluate(
+            """() => [...document.querySelectorAll('path.leaflet-interactive')].findIndex(p => {
+                const r = p.getBoundingClientRect();
+                return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === p;
+            })"""
+        )
+        if index >= 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    assert index >= 0, "every feature is covered"
+    return index
+
+
 def open_map(page, url: str):
     page.goto(url)
     page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive").first.wait_for(
@@ -113,7 +131,7 @@ def test_link_with_status_draws_only_that_status(sample_app, page):
 
 def test_clicking_a_polygon_shows_its_details(sample_app, page):
     frame = open_map(page, f"{sample_app.url}/?layers=idle_land")
-    frame.locator("path.leaflet-interactive").nth(3).click(force=True)
+    frame.locator("path.leaflet-interactive").nth(uncovered_path(page)).click(force=True)
     main = page.locator('[data-testid="stMain"]')
     main.get_by_text("面积（亩）").first.wait_for(timeout=30_000)
     page.wait_for_url(re.compile(r"plot=XQ-XZ-\d{3}"), timeout=30_000)

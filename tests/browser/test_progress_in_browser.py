@@ -152,7 +152,7 @@ def test_an_editor_imports_a_file_and_can_restore_the_backup(app, page, live_cop
     open_map(page, app.url)
     sign_in(page, "editor1")
     page.get_by_text("数据管理", exact=True).click()
-    page.get_by_text("选择文件").wait_for(timeout=30_000)
+    page.get_by_text("选择文件", exact=True).wait_for(timeout=30_000)
     before = len(pyogrio.read_dataframe(live_copy, layer="idle_land"))
     page.locator('input[type="file"]').first.set_input_files(
         str(plot_geojson(tmp_path / "new.geojson", "XQ-XZ-901"))

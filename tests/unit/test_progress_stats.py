@@ -101,7 +101,7 @@ def test_counts_area_and_length_by_layer_and_status_in_stage_order(frames):
 
 def test_an_unknown_status_is_counted_labelled_and_greyed_not_dropped(frames):
     unknown = status_breakdown(frames, "en").iloc[2]
-    assert unknown["status_label"] == "Unknown status（sold）"
+    assert unknown["status_label"] == "Unknown status (sold)"
     assert unknown["status_color"] == UNKNOWN_STATUS_STYLE.color
     assert unknown["stage"] == 9  # after the layer's eight stages and on_hold
 
