@@ -41,7 +41,8 @@ def test_a_shortlist_link_compares_presents_and_prints(public_app, browser, tmp_
 
     page.get_by_role("button", name=t("present.start", "zh")).click()
     page.get_by_text("1 / 3").wait_for()
-    assert page.locator('section[data-testid="stSidebar"]').is_hidden()
+    # The full-window style arrives with the presentation's own rerun: wait for it.
+    page.locator('section[data-testid="stSidebar"]').wait_for(state="hidden")
     page.keyboard.press("ArrowRight")
     page.get_by_text("2 / 3").wait_for()
     main.get_by_text("川煤集团存量土地（1号）").first.wait_for()  # the second plot is shown
