@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from landmap.brief import make_brief
-from landmap.dataset import load_dataset
+from landmap.dataset import Dataset, load_dataset
 from landmap.deadlines import (
     DEFAULT_DUE_SOON_DAYS,
     format_overdue_lines,
@@ -107,15 +107,23 @@ def add_progress_commands(sub: argparse._SubParsersAction, store_for: StoreFor) 
     )
 
 
+def _readable_dataset(store: GpkgStore, lang: str) -> Dataset | None:
+    """The store's layers, or None after printing why the store as a whole cannot be read."""
+    dataset = load_dataset(store)
+    fatal = [i for i in dataset.issues if i.is_error and i.layer_id is None]
+    if fatal:
+        print("\n".join(i.message(lang) for i in fatal))
+        return None
+    return dataset
+
+
 def run_overdue(store: GpkgStore, within_days: int, lang: str = "zh") -> int:
     """Print the late list (most overdue first); 0 when it could be made, even if not empty."""
     if within_days < 0:
         print("--within must be 0 or more" if lang == "en" else "--within 不能为负数")
         return EXIT_USAGE
-    dataset = load_dataset(store)
-    fatal = [i for i in dataset.issues if i.is_error and i.layer_id is None]
-    if fatal:
-        print("\n".join(i.message(lang) for i in fatal))
+    dataset = _readable_dataset(store, lang)
+    if dataset is None:
         return EXIT_PROBLEMS
     reading = load_milestones(store)
     today = today_shanghai()
@@ -139,10 +147,8 @@ def run_brief(
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
-    dataset = load_dataset(store)
-    fatal = [i for i in dataset.issues if i.is_error and i.layer_id is None]
-    if fatal:
-        print("\n".join(i.message(lang) for i in fatal))
+    dataset = _readable_dataset(store, lang)
+    if dataset is None:
         return EXIT_PROBLEMS
     reading = load_milestones(store)
     tracking = load_tracking(store)
