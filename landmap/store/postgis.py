@@ -1,10 +1,19 @@
 """The PostGIS store: the same reading and editing promises as ``GpkgStore``, on a server.
 
-One connection per operation (psycopg 3; a shared pool comes with the app's use of it). An
-edit batch is one transaction: each feature's row is locked (``SELECT … FOR UPDATE``, in a
+Connections come from one pool per database URL, shared by every store object of the process
+(``postgis_pool``); a server that is down or restarting is a ``StoreError`` with a one-line
+reason, and the same store object works again once the server is back.
+
+An edit batch is one transaction: each feature's row is locked (``SELECT … FOR UPDATE``, in a
 fixed order so two batches cannot deadlock), its version and the values the editor saw are
 compared, and the values, one history row per field and the version bump are written together,
 the bump itself guarded by ``WHERE version = expected`` — or nothing is written at all.
+
+Whole-layer writes (imports) and restores are one transaction each, after a backup saved in
+the same transaction (``postgis_backups``). Two advisory locks order the writers: an import or
+restore must get the import lock at once (a second import is refused, not queued behind the
+first) and then holds the data lock alone; edits and photo writes share the data lock, so an
+import waits for the edits in flight and then sees their version, and vice versa.
 
 Table names come from the layer registry only (``sql.Identifier``); values are parameters.
 """
@@ -21,24 +30,43 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import PoolTimeout
 
 from landmap.clock import SHANGHAI
 from landmap.edits import MILESTONE_PREFIX, FeatureEdit, FieldChange, editable_fields, stored_text
+from landmap.history import history_rows, layer_value_changes
 from landmap.layers import LAYER_BY_ID, LAYERS, FieldKind, LayerSpec, get_layer
+from landmap.store import postgis_backups
 from landmap.store.base import (
     AppliedEdits,
+    Backup,
     EditConflict,
     FeatureConflict,
     FeatureNotFound,
+    StoreConflict,
     StoreError,
     TableMissingError,
 )
+from landmap.store.filelock import LOCK_TIMEOUT_S
 from landmap.store.gpkg import HISTORY_COLUMNS, MILESTONE_COLUMNS
 from landmap.store.gpkg_sql import HISTORY_TABLE, MILESTONES_TABLE, VERSIONS_TABLE
-from landmap.store.postgis_layers import read_layer_table, table_columns, table_exists
+from landmap.store.postgis_layers import (
+    read_layer_table,
+    replace_layer_table,
+    table_columns,
+    table_exists,
+)
+from landmap.store.postgis_pool import POOL_TIMEOUT_S, shared_pool
+from landmap.store.postgis_records import PostgisRecords
 from landmap.store.postgis_schema import CHANGES_TABLE, SCHEMA_VERSION, schema_version
 
-CONNECT_TIMEOUT_S = 10
+# Transaction-level advisory lock keys ("lm_imp", "lm_dat" in ASCII), per database.
+IMPORT_LOCK = 0x6C6D5F696D70
+DATA_LOCK = 0x6C6D5F646174
+IMPORT_BUSY = (
+    "另一个导入或恢复正在进行，请稍后再试 / another import or restore is in progress; "
+    "please try again when it has finished"
+)
 TRACKING_TABLES = (HISTORY_TABLE, MILESTONES_TABLE, VERSIONS_TABLE)
 # The type of a column an edit adds to an imported table that lacks it (as gpkg_sql does).
 _SQL_TYPES = {
@@ -51,8 +79,9 @@ _SQL_TYPES = {
 }
 
 
-class PostgisStore:
-    """A PostgreSQL database with PostGIS and the landmap schema (``db init``)."""
+class PostgisStore(PostgisRecords):
+    """A PostgreSQL database with PostGIS and the landmap schema (``db init``). Photos and
+    interest leads live in two tables of the same database (``PostgisRecords``)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -68,27 +97,62 @@ class PostgisStore:
 
     @contextmanager
     def connect(self) -> Iterator[psycopg.Connection]:
-        """A connection for one operation; a server that cannot be reached is a StoreError."""
+        """A pooled connection for one operation (one transaction: committed when the block
+        ends, rolled back on an exception). A server that cannot be reached, or goes away
+        meanwhile, is a StoreError; a lock waited for too long is a StoreConflict."""
+        pool = shared_pool(self.url, self.source_name)
         try:
-            con = psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S)
-        except psycopg.OperationalError as exc:
-            raise StoreError(self.source_name, f"cannot connect: {_first_line(exc)}") from None
-        try:
-            with con:  # commits on success, rolls back on an exception
+            with pool.connection() as con:
                 yield con
+        except PoolTimeout:
+            raise StoreError(
+                self.source_name, f"cannot connect: {self._why_unreachable()}"
+            ) from None
+        except psycopg.errors.LockNotAvailable:
+            raise StoreConflict(self.source_name, "another change is in progress") from None
         except psycopg.OperationalError as exc:
-            raise StoreError(self.source_name, f"connection lost: {_first_line(exc)}") from exc
+            raise StoreError(self.source_name, f"connection lost: {_first_line(exc)}") from None
         except psycopg.Error as exc:  # rolled back: nothing of the operation was written
             raise StoreError(self.source_name, _first_line(exc)) from exc
+
+    def _why_unreachable(self) -> str:
+        """The server's own reason (refused, unknown database, …), asked once directly."""
+        try:
+            psycopg.connect(self.url, connect_timeout=2).close()
+        except psycopg.Error as exc:
+            return _first_line(exc)
+        return f"the database is busy (no free connection within {POOL_TIMEOUT_S:g} s)"
+
+    @contextmanager
+    def _writing(self) -> Iterator[psycopg.Connection]:
+        """A connection for an edit or a photo write: schema checked, the data lock shared
+        (waiting at most LOCK_TIMEOUT_S for an import to finish)."""
+        with self.connect() as con:
+            self._require_schema(con)
+            _lock_timeout(con)
+            con.execute("SELECT pg_advisory_xact_lock_shared(%s)", (DATA_LOCK,))
+            yield con
+
+    @contextmanager
+    def _replacing(self, expected_version: str) -> Iterator[psycopg.Connection]:
+        """A connection for an import or a restore: the only one running (a second is refused
+        at once), alone on the data, and the store still at ``expected_version``."""
+        with self.connect() as con:
+            self._require_schema(con)
+            row = con.execute("SELECT pg_try_advisory_xact_lock(%s)", (IMPORT_LOCK,)).fetchone()
+            if not (row and row[0]):
+                raise StoreConflict(self.source_name, IMPORT_BUSY)
+            _lock_timeout(con)
+            con.execute("SELECT pg_advisory_xact_lock(%s)", (DATA_LOCK,))
+            if _store_version(con) != expected_version:
+                raise StoreConflict(self.source_name, "changed since it was read")
+            yield con
 
     # --- reading --------------------------------------------------------------------------
 
     def version(self) -> str:
         with self.connect() as con:
-            if schema_version(con) == 0:
-                return "empty"
-            row = con.execute(f"SELECT counter FROM {CHANGES_TABLE}").fetchone()
-        return f"pg-{row[0] if row else 0}"
+            return _store_version(con)
 
     def layer_names(self) -> list[str]:
         """The registry layers this database holds a table for, in registry order."""
@@ -158,8 +222,7 @@ class PostgisStore:
         if not edits:
             return AppliedEdits()
         now = datetime.now(SHANGHAI)
-        with self.connect() as con:
-            self._require_schema(con)
+        with self._writing() as con:
             # Lock rows in one order: two overlapping batches wait for each other, never
             # deadlock.
             order = sorted(
@@ -213,6 +276,62 @@ class PostgisStore:
                 change_ids[edit.feature_id] = change_id
         return AppliedEdits(change_ids, versions, rows)
 
+    # --- whole-layer writes, backups and restores ------------------------------------------
+
+    def write_layer(
+        self,
+        table: str,
+        frame: gpd.GeoDataFrame,
+        *,
+        expected_version: str,
+        action: str,
+        user: str,
+        note: str = "",
+    ) -> Backup:
+        """Replace a registry layer with ``frame`` in one transaction, after a backup of the
+        whole store; its value changes go into the history (source "import"). StoreConflict
+        when another import runs or the store changed since ``expected_version``; any failure
+        leaves the store, and its backups, exactly as they were."""
+        if table not in LAYER_BY_ID:
+            raise StoreError(self.source_name, f"no layer {table!r} in the registry")
+        backup = _new_backup(table, action, user, note)
+        with self._replacing(expected_version) as con:
+            postgis_backups.save_backup(con, backup)
+            before = read_layer_table(con, table) if table_exists(con, table) else None
+            replace_layer_table(con, table, frame)
+            if before is not None:
+                _append_history(
+                    con, table, before, pd.DataFrame(frame), user, note or action, "import"
+                )
+        return backup
+
+    def backups(self) -> list[Backup]:
+        with self.connect() as con:
+            if schema_version(con) < SCHEMA_VERSION:
+                return []
+            return postgis_backups.list_backups(con)
+
+    def restore(self, backup_id: str, *, expected_version: str, user: str) -> Backup:
+        """Put back the layers and photos of ``backup_id`` (backed up first, so the restore
+        can be undone); history, milestones, versions and leads stay as they are, and what
+        the restore changes is written into the history (source "restore")."""
+        with self.connect() as con:
+            found = schema_version(con) >= 2 and postgis_backups.backup_exists(con, backup_id)
+        if not found:
+            raise StoreError(self.source_name, f"backup {backup_id!r} not found")
+        backup = _new_backup("*", "restore", user, f"before restoring {backup_id}")
+        note = f"恢复备份 {backup_id} / restored backup {backup_id}"
+        with self._replacing(expected_version) as con:
+            postgis_backups.save_backup(con, backup)
+            for layer_id in postgis_backups.saved_layers(con, backup_id):
+                before = read_layer_table(con, layer_id) if table_exists(con, layer_id) else None
+                postgis_backups.restore_layer(con, backup_id, layer_id)
+                if before is not None:
+                    after = pd.DataFrame(read_layer_table(con, layer_id))
+                    _append_history(con, layer_id, before, after, user, note, "restore")
+            postgis_backups.restore_photos(con, backup_id)
+        return backup
+
     def _require_schema(self, con: psycopg.Connection) -> None:
         found = schema_version(con)
         if found != SCHEMA_VERSION:
@@ -224,6 +343,61 @@ class PostgisStore:
 
 
 # --- helpers (inside the caller's transaction) -------------------------------------------
+
+
+def _store_version(con: psycopg.Connection) -> str:
+    if schema_version(con) == 0:
+        return "empty"
+    row = con.execute(f"SELECT counter FROM {CHANGES_TABLE}").fetchone()
+    return f"pg-{row[0] if row else 0}"
+
+
+def _lock_timeout(con: psycopg.Connection) -> None:
+    # SET cannot take a parameter; the value is this module's constant.
+    con.execute(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_S * 1000)}ms'")
+
+
+def _new_backup(layer_id: str, action: str, user: str, note: str) -> Backup:
+    now = datetime.now(SHANGHAI)  # ids as the GeoPackage store makes them
+    return Backup(
+        id=now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
+        created_at=now,
+        layer_id=layer_id,
+        action=action,
+        note=note,
+        user=user,
+    )
+
+
+def _append_history(
+    con: psycopg.Connection,
+    layer_id: str,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    user: str,
+    note: str,
+    source: str,
+) -> None:
+    """The tracked values a whole-layer write changed, as history rows (as the GeoPackage
+    store writes them for an import or a restore)."""
+    changes = layer_value_changes(get_layer(layer_id), before, after)
+    if not changes:
+        return
+    rows = history_rows(layer_id, changes, user=user, note=note, source=source)
+    columns = [c for c in HISTORY_COLUMNS if c != "fid"]
+    with con.cursor() as cur:
+        cur.executemany(
+            sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                sql.Identifier(HISTORY_TABLE),
+                sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+                sql.SQL(", ").join(sql.Placeholder() for _ in columns),
+            ),
+            [[_plain(row[c]) for c in columns] for row in rows.to_dict("records")],
+        )
+
+
+def _plain(value: object) -> object:
+    return None if value is None or (isinstance(value, float) and value != value) else value
 
 
 def _frame(

@@ -35,6 +35,28 @@ class PostgresServer:
     port: int
     socket_dir: Path
     superuser: str
+    data_dir: Path | None = None
+    options: str = ""
+    log: Path | None = None
+
+    def stop(self) -> None:
+        """Stop the server at once (as a crash or a restart would), keeping its data."""
+        assert self.data_dir is not None
+        subprocess.run(
+            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate",
+                          "-w", "stop"]),
+            capture_output=True,
+            check=True,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        assert self.data_dir is not None and self.log is not None
+        subprocess.run(
+            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data_dir), "-o", self.options,
+                          "-l", str(self.log), "-w", "-t", "60", "start"]),
+            capture_output=True,
+            check=True,
+        )  # fmt: skip
 
     def url(self, dbname: str) -> str:
         # TCP on loopback: the way the app will reach a server.
@@ -110,7 +132,7 @@ def running_postgres() -> Iterator[PostgresServer]:
         log = (root / "log").read_text() if (root / "log").exists() else ""
         shutil.rmtree(root, ignore_errors=True)
         raise RuntimeError(f"postgres did not start: {started.stderr}\n{log[-2000:]}")
-    server = PostgresServer(port, sockets, superuser)
+    server = PostgresServer(port, sockets, superuser, data, options, root / "log")
     try:
         server.admin(f"CREATE DATABASE {TEMPLATE_DB}")
         import psycopg
@@ -125,6 +147,25 @@ def running_postgres() -> Iterator[PostgresServer]:
             check=False,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def restartable_server() -> Iterator[PostgresServer]:
+    """A cluster of its own, which a test may stop and start (the session's stays up)."""
+    if not (PG_BIN / "initdb").exists() or not POSTGIS_CONTROL.exists():
+        pytest.skip("PostgreSQL 15 with PostGIS is not installed (scripts/run-tests.sh does it)")
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _close_connection_pools() -> Iterator[None]:
+    """Each test makes its own databases; their pools must not outlive it (the test server
+    allows 40 connections)."""
+    yield
+    from landmap.store.postgis_pool import close_pools
+
+    close_pools()
 
 
 @pytest.fixture

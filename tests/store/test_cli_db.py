@@ -13,9 +13,10 @@ import pytest
 
 from landmap.cli import main
 from landmap.edits import FeatureEdit, FieldChange
-from landmap.store import GpkgStore
+from landmap.interest import InterestLead
+from landmap.store import GpkgStore, StoreError
 from landmap.store.postgis import PostgisStore
-from landmap.store.postgis_schema import SCHEMA_VERSION
+from landmap.store.postgis_schema import MIGRATIONS, SCHEMA_VERSION
 from tests.store.conftest import PostgresServer
 
 pytestmark = pytest.mark.postgis
@@ -30,12 +31,36 @@ def schema_versions(url: str) -> list[int]:
 
 def test_db_init_creates_the_schema_once_and_then_changes_nothing(database_url, capsys):
     assert main(["db", "--url", database_url, "init"]) == 0
-    assert f"schema version {SCHEMA_VERSION} (1)" in capsys.readouterr().out
+    assert f"schema version {SCHEMA_VERSION} (1, 2)" in capsys.readouterr().out
     version = PostgisStore(database_url).version()
     assert main(["db", "--url", database_url, "init"]) == 0
     assert "nothing to do" in capsys.readouterr().out
-    assert schema_versions(database_url) == [1]
+    assert schema_versions(database_url) == [1, 2]
     assert PostgisStore(database_url).version() == version
+
+
+def test_a_version_1_database_is_brought_up_to_date_with_its_data(database_url, capsys):
+    """A database made before photos, leads and backups (v1) gets v2 and keeps its edits."""
+    with psycopg.connect(database_url) as con:
+        con.execute(
+            "CREATE TABLE landmap_schema (version integer PRIMARY KEY, "
+            "applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        for statement in MIGRATIONS[0]:
+            con.execute(statement)
+        con.execute("INSERT INTO landmap_schema (version) VALUES (1)")
+        con.execute(
+            "INSERT INTO landmap_versions (layer, feature_id, version) VALUES ('idle_land', 'A', 3)"
+        )
+    store = PostgisStore(database_url)
+    with pytest.raises(StoreError, match="schema version 1"):
+        store.add_interest(InterestLead("投资人", "", "", "a@b.cn", "", ("A",)), lang="zh")
+    assert main(["db", "--url", database_url, "init"]) == 0
+    assert "schema version 2 (2)" in capsys.readouterr().out
+    assert schema_versions(database_url) == [1, 2]
+    assert store.feature_versions("idle_land") == {"A": 3}
+    store.add_interest(InterestLead("投资人", "", "", "a@b.cn", "", ("A",)), lang="zh")
+    assert list(store.interest_leads()["name"]) == ["投资人"]
 
 
 def test_the_real_command_reads_the_url_from_the_environment(database_url):
@@ -50,7 +75,7 @@ def test_the_real_command_reads_the_url_from_the_environment(database_url):
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert schema_versions(database_url) == [1]
+    assert schema_versions(database_url) == [1, 2]
 
 
 def test_without_a_database_the_command_says_so(monkeypatch, capsys):

@@ -23,6 +23,7 @@ from landmap.edits import FeatureEdit, FieldChange
 from landmap.layers import LAYERS
 from landmap.store import EditConflict, FeatureNotFound, GpkgStore, StoreError
 from landmap.store.postgis import PostgisStore
+from landmap.store.postgis_pool import close_pool
 from landmap.store.transfer import copy_store
 from tests.conftest import tiny_tables, write_gpkg
 from tests.store.conftest import PostgresServer
@@ -39,6 +40,7 @@ def sample_database(postgres_server: PostgresServer, tmp_path_factory) -> str:
     scratch = tmp_path_factory.mktemp("sample") / "sample.gpkg"
     shutil.copy(SAMPLE, scratch)
     copy_store(GpkgStore(scratch), PostgisStore(postgres_server.url(name)))
+    close_pool(postgres_server.url(name))  # a template must have no connection
     return name
 
 
