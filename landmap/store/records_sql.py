@@ -13,6 +13,7 @@ with pyogrio (BLOB columns come back as bytes); the GeoPackage stays one file.
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from datetime import datetime
@@ -163,6 +164,31 @@ def restore_photos(con: sqlite3.Connection, source: Path, now: datetime) -> None
             raise
     finally:
         con.execute("DETACH DATABASE saved")
+
+
+def load_records(
+    con: sqlite3.Connection, photos: list[dict], leads: list[dict], now: datetime
+) -> None:
+    """``db copy`` into a new file: photos (bytes base64-encoded, in their order) and leads
+    (with their ids, ``plot_ids`` as JSON text), inside the caller's transaction."""
+    ensure_record_tables(con, now)
+    con.executemany(
+        f"INSERT INTO {PHOTOS_TABLE} ({', '.join(PHOTO_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(PHOTO_COLUMNS))})",
+        [
+            tuple(
+                base64.b64decode(p[c]) if c in ("image", "thumbnail") else p[c]
+                for c in PHOTO_COLUMNS
+            )
+            for p in photos
+        ],
+    )
+    columns = ("fid", *INTEREST_COLUMNS)
+    con.executemany(
+        f"INSERT INTO {INTEREST_TABLE} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' * len(columns))})",
+        [tuple(lead[c] for c in columns) for lead in leads],
+    )
 
 
 def _is_table(con: sqlite3.Connection, name: str) -> bool:

@@ -5,7 +5,7 @@ beside GDAL's SQLite in the app's process (security.md D2). Reads one JSON reque
 writes one JSON answer on stdout; ``GpkgStore`` is the only caller. The request's ``op`` says
 what to do: "edits" (the default: status updates), one of the photo and interest writes
 of ``records_sql`` (``RECORD_OPS``; photo bytes travel base64-encoded), or "load_tracking"
-(``db copy`` filling a new file's history, milestones and versions).
+(``db copy`` filling a new file's history, milestones, versions, photos and leads).
 """
 
 from __future__ import annotations
@@ -139,8 +139,9 @@ def handle_record(request: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 def load_tracking(con: sqlite3.Connection, request: dict[str, Any]) -> int:
-    """Fill the tracking tables of a new file ``db copy`` is writing (a private scratch file,
-    so no store lock): history rows keep their ids. One transaction."""
+    """Fill the tracking tables, photos and leads of a new file ``db copy`` is writing (a
+    private scratch file, so no store lock): history rows and leads keep their ids. One
+    transaction."""
     con.execute("BEGIN IMMEDIATE")
     try:
         ensure_tracking_tables(con, datetime.fromisoformat(request["now"]))
@@ -158,6 +159,9 @@ def load_tracking(con: sqlite3.Connection, request: dict[str, Any]) -> int:
             f"INSERT INTO {VERSIONS_TABLE} (layer, feature_id, version) VALUES (?,?,?)",
             request["versions"],
         )
+        photos, leads = request.get("photos") or [], request.get("interest") or []
+        if photos or leads:
+            records_sql.load_records(con, photos, leads, datetime.fromisoformat(request["now"]))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -1,14 +1,17 @@
 """Copy a whole store between a GeoPackage and PostGIS (``python -m landmap db copy``).
 
 What travels: every registry layer (columns, values, geometries, row order), the history (with
-its row ids), the milestones and the feature versions. The target must be empty — history is
-append-only, so a copy never merges into or overwrites someone's records — and is written in
-one go: one transaction on PostGIS, a scratch file renamed into place for a GeoPackage.
-Photos and investors' leads are not copied yet: a source holding any is refused, not thinned.
+its row ids), the milestones, the feature versions, the photos (bytes, flags, order) and the
+investors' leads (with their ids). The target must be empty — history is append-only, so a
+copy never merges into or overwrites someone's records — and is written in one go: one
+transaction on PostGIS, a scratch file renamed into place for a GeoPackage. Backups do not
+travel (a GeoPackage keeps them as files beside it, PostGIS in its own tables): the copy is
+the store as it is now, and the target's first backup is made by its first change.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -20,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 import pyogrio
+from psycopg import sql
 
 from landmap.clock import SHANGHAI
 from landmap.layers import LAYERS
@@ -29,9 +33,12 @@ from landmap.store.gpkg_sql import HISTORY_TABLE, MILESTONES_TABLE, VERSIONS_TAB
 from landmap.store.postgis import PostgisStore
 from landmap.store.postgis_layers import create_layer_table, table_exists
 from landmap.store.postgis_schema import init_schema
-from landmap.store.records_sql import INTEREST_TABLE, PHOTOS_TABLE
-
-NOT_COPIED_YET = (PHOTOS_TABLE, INTEREST_TABLE)
+from landmap.store.records_sql import (
+    INTEREST_COLUMNS,
+    INTEREST_TABLE,
+    PHOTO_COLUMNS,
+    PHOTOS_TABLE,
+)
 
 
 class CopyRefused(Exception):
@@ -44,6 +51,16 @@ class CopyReport:
     history_rows: int
     milestones: int
     versions: int
+    photos: int = 0
+    leads: int = 0
+
+
+@dataclass(frozen=True)
+class Records:
+    """Photos and leads as stored: one dict per row, in row order (leads with their fid)."""
+
+    photos: list[dict]
+    leads: list[dict]
 
 
 def is_database_url(target: str) -> bool:
@@ -58,21 +75,22 @@ def copy_store(source: GpkgStore | PostgisStore, target: GpkgStore | PostgisStor
     """Copy everything of ``source`` into the empty ``target``; CopyRefused or StoreError
     leave the target as it was."""
     layers = _layer_ids(source)
-    if isinstance(source, GpkgStore):
-        _refuse_unsupported_records(source)
     frames = {layer_id: source.read_table(layer_id) for layer_id in layers}
     history = source.history()[list(HISTORY_COLUMNS)]
     milestones = source.milestones()
     versions = source.versions_by_layer(layer.id for layer in LAYERS)
+    records = _read_records(source)
     if isinstance(target, PostgisStore):
-        _into_postgis(target, frames, history, milestones, versions)
+        _into_postgis(target, frames, history, milestones, versions, records)
     else:
-        _into_gpkg(target, frames, history, milestones, versions)
+        _into_gpkg(target, frames, history, milestones, versions, records)
     return CopyReport(
         {k: len(v) for k, v in frames.items()},
         len(history),
         len(milestones),
         sum(len(v) for v in versions.values()),
+        len(records.photos),
+        len(records.leads),
     )
 
 
@@ -83,14 +101,43 @@ def _layer_ids(store: GpkgStore | PostgisStore) -> list[str]:
     return [layer.id for layer in LAYERS if layer.id in names]
 
 
-def _refuse_unsupported_records(store: GpkgStore) -> None:
-    for table in NOT_COPIED_YET:
-        if table in store.tables() and pyogrio.read_info(store.path, layer=table)["features"]:
-            raise CopyRefused(
-                f"{store.source_name} 含有 {table}（照片或投资意向），暂不能复制到 PostGIS / "
-                f"{store.source_name} holds {table} (photos or investor leads), which cannot "
-                "be copied to PostGIS yet"
-            )
+def _read_records(store: GpkgStore | PostgisStore) -> Records:
+    """Every photo (with its bytes) and lead of ``store``, in row order."""
+    if isinstance(store, PostgisStore):
+        with store.connect() as con:
+            if not table_exists(con, PHOTOS_TABLE):
+                return Records([], [])
+            photos = _dict_rows(con, PHOTOS_TABLE, PHOTO_COLUMNS)
+            leads = _dict_rows(con, INTEREST_TABLE, ("fid", *INTEREST_COLUMNS))
+    else:
+        names = set(store.tables())
+        photos = _gpkg_rows(store, PHOTOS_TABLE, PHOTO_COLUMNS) if PHOTOS_TABLE in names else []
+        leads = (
+            _gpkg_rows(store, INTEREST_TABLE, INTEREST_COLUMNS) if INTEREST_TABLE in names else []
+        )
+    for photo in photos:
+        photo["public"] = bool(photo["public"])
+        photo["image"], photo["thumbnail"] = bytes(photo["image"]), bytes(photo["thumbnail"])
+    return Records(photos, leads)
+
+
+def _dict_rows(con: psycopg.Connection, table: str, columns: tuple[str, ...]) -> list[dict]:
+    rows = con.execute(
+        sql.SQL("SELECT {} FROM {} ORDER BY fid").format(
+            sql.SQL(", ").join(sql.Identifier(c) for c in columns), sql.Identifier(table)
+        )
+    ).fetchall()
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def _gpkg_rows(store: GpkgStore, table: str, columns: tuple[str, ...]) -> list[dict]:
+    frame = pyogrio.read_dataframe(
+        store.path, layer=table, columns=list(columns), read_geometry=False, fid_as_index=True
+    )
+    frame = frame.sort_index().rename_axis("fid").reset_index()
+    return [
+        dict(zip(frame.columns, _plain(row), strict=True)) for row in frame.itertuples(index=False)
+    ]
 
 
 def _into_postgis(
@@ -99,6 +146,7 @@ def _into_postgis(
     history: pd.DataFrame,
     milestones: pd.DataFrame,
     versions: dict[str, dict[str, int]],
+    records: Records,
 ) -> None:
     with target.connect() as con:
         init_schema(con)
@@ -127,20 +175,41 @@ def _into_postgis(
                         for fid, v in by_id.items()
                     ],
                 )
-            # New history rows continue after the copied ones.
-            con.execute(
-                f"SELECT setval(pg_get_serial_sequence('{HISTORY_TABLE}', 'fid'), "
-                f"coalesce((SELECT max(fid) FROM {HISTORY_TABLE}), 0) + 1, false)"
-            )
+                cur.executemany(
+                    sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                        sql.Identifier(PHOTOS_TABLE),
+                        sql.SQL(", ").join(sql.Identifier(c) for c in PHOTO_COLUMNS),
+                        sql.SQL(", ").join(sql.Placeholder() for _ in PHOTO_COLUMNS),
+                    ),
+                    [[photo[c] for c in PHOTO_COLUMNS] for photo in records.photos],
+                )
+                lead_columns = ("fid", *INTEREST_COLUMNS)
+                cur.executemany(
+                    sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                        sql.Identifier(INTEREST_TABLE),
+                        sql.SQL(", ").join(sql.Identifier(c) for c in lead_columns),
+                        sql.SQL(", ").join(sql.Placeholder() for _ in lead_columns),
+                    ),
+                    [[lead[c] for c in lead_columns] for lead in records.leads],
+                )
+            # New history rows and leads continue after the copied ones.
+            for table in (HISTORY_TABLE, INTEREST_TABLE):
+                con.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'fid'), "
+                    f"coalesce((SELECT max(fid) FROM {table}), 0) + 1, false)"
+                )
 
 
 def _require_empty_database(con: psycopg.Connection, name: str) -> None:
     held = [layer.id for layer in LAYERS if table_exists(con, layer.id)]
-    row = con.execute(f"SELECT count(*) FROM {HISTORY_TABLE}").fetchone()
+    row = con.execute(
+        f"SELECT (SELECT count(*) FROM {HISTORY_TABLE}) + (SELECT count(*) FROM {PHOTOS_TABLE})"
+        f" + (SELECT count(*) FROM {INTEREST_TABLE})"
+    ).fetchone()
     if held or (row and row[0]):
         raise CopyRefused(
             f"{name} 已有数据，只能复制到空数据库 / {name} already holds data "
-            f"({', '.join(held) or 'history'}); copy into an empty database"
+            f"({', '.join(held) or 'history, photos or leads'}); copy into an empty database"
         )
 
 
@@ -150,6 +219,7 @@ def _into_gpkg(
     history: pd.DataFrame,
     milestones: pd.DataFrame,
     versions: dict[str, dict[str, int]],
+    records: Records,
 ) -> None:
     if target.path.exists():
         raise CopyRefused(f"{target.path} 已存在 / {target.path} exists already; name a new file")
@@ -168,6 +238,16 @@ def _into_gpkg(
             "versions": [
                 [lay, fid, v] for lay, by_id in versions.items() for fid, v in by_id.items()
             ],
+            "photos": [
+                {
+                    **photo,
+                    "public": int(photo["public"]),
+                    "image": base64.b64encode(photo["image"]).decode("ascii"),
+                    "thumbnail": base64.b64encode(photo["thumbnail"]).decode("ascii"),
+                }
+                for photo in records.photos
+            ],
+            "interest": records.leads,
         }
         _run_worker(request, target.source_name)
         os.replace(scratch, target.path)

@@ -1,19 +1,17 @@
-"""What every store promises, checked on both backends from one suite.
+"""What every store promises, checked on both backends from one suite (reading and editing;
+``test_store_writes`` has whole-layer writes, backups, photos and leads).
 
-``gpkg``: a scratch copy of the sample GeoPackage. ``postgis``: a fresh database on the test
-session's throw-away server, filled by ``db copy`` from the same sample. Both must read the
-same features, write an edit's value, history and version together, refuse a stale edit with
-who changed it, keep history append-only, and survive a round trip GeoPackage → PostGIS →
-GeoPackage with nothing lost.
+``store`` (conftest): ``gpkg``, a scratch copy of the sample GeoPackage; ``postgis``, a fresh
+database on the test session's throw-away server, filled by ``db copy`` from the same sample.
+Both must read the same features, write an edit's value, history and version together, refuse
+a stale edit with who changed it, keep history append-only, and survive a round trip
+GeoPackage → PostGIS → GeoPackage with nothing lost.
 """
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import threading
-import uuid
-from pathlib import Path
 
 import pandas as pd
 import psycopg
@@ -23,45 +21,8 @@ from landmap.edits import FeatureEdit, FieldChange
 from landmap.layers import LAYERS
 from landmap.store import EditConflict, FeatureNotFound, GpkgStore, StoreError
 from landmap.store.postgis import PostgisStore
-from landmap.store.postgis_pool import close_pool
 from landmap.store.transfer import copy_store
 from tests.conftest import tiny_tables, write_gpkg
-from tests.store.conftest import PostgresServer
-
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "xiqu_sample.gpkg"
-BACKENDS = ["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)]
-
-
-@pytest.fixture(scope="module")
-def sample_database(postgres_server: PostgresServer, tmp_path_factory) -> str:
-    """A database filled from the sample once per module; each test gets a copy of it."""
-    name = f"sample_{uuid.uuid4().hex[:12]}"
-    postgres_server.admin(f'CREATE DATABASE "{name}" TEMPLATE landmap_template')
-    scratch = tmp_path_factory.mktemp("sample") / "sample.gpkg"
-    shutil.copy(SAMPLE, scratch)
-    copy_store(GpkgStore(scratch), PostgisStore(postgres_server.url(name)))
-    close_pool(postgres_server.url(name))  # a template must have no connection
-    return name
-
-
-@pytest.fixture
-def sample_copy(tmp_path) -> GpkgStore:
-    path = tmp_path / "sample.gpkg"
-    shutil.copy(SAMPLE, path)
-    return GpkgStore(path)
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, tmp_path):
-    if request.param == "gpkg":
-        path = tmp_path / "live.gpkg"
-        shutil.copy(SAMPLE, path)
-        return GpkgStore(path)
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    template = request.getfixturevalue("sample_database")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    server.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    return PostgisStore(server.url(name))
 
 
 def feature(store, layer_id: str, feature_id: str) -> pd.Series:
