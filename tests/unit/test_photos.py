@@ -1,5 +1,6 @@
 """Photo uploads: good ones are re-encoded without EXIF, hostile ones refused with a clear
-message and the store left byte for byte as it was; who sees which photo; backup and restore."""
+message and the store left byte for byte as it was. Who sees which photo, and photos in
+backups and restores, are in the contract suite (tests/store/test_store_writes.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,10 @@ import zipfile
 import zlib
 from pathlib import Path
 
-import pyogrio
 import pytest
 from PIL import Image
 
 from landmap.access import Audience
-from landmap.interest import InterestDraft, check_interest
 from landmap.photos import PhotoInfo, PhotoLimits, PhotoRejected, save_upload, visible_photos
 from landmap.photos.checks import sniff
 from landmap.store import FeatureNotFound, GpkgStore
@@ -230,30 +229,6 @@ def test_a_photo_of_a_missing_feature_is_not_stored(store):
     assert digest(store.path) == before
 
 
-def test_the_public_never_gets_an_internal_photo(store):
-    public = save_upload(
-        store, "idle_land", PLOT, png_bytes(), caption="公开", public=True, user="e"
-    )
-    internal = save_upload(
-        store, "idle_land", PLOT, png_bytes(), caption="内部秘密", public=False, user="e"
-    )
-    assert [p.caption for p in store.photos(PLOT, audience=Audience.STAFF)] == ["公开", "内部秘密"]
-    assert [p.caption for p in store.photos(PLOT, audience=Audience.PUBLIC)] == ["公开"]
-    assert store.photos(audience=Audience.PUBLIC) == [public]
-    assert store.photo_bytes(internal.photo_id, audience=Audience.PUBLIC) is None
-    assert store.photo_bytes(internal.photo_id, audience=Audience.PUBLIC, thumbnail=True) is None
-    assert store.photo_bytes(internal.photo_id, audience=Audience.STAFF) is not None
-    assert store.photo_bytes("' OR 1=1 --", audience=Audience.STAFF) is None
-
-    assert store.set_photo_public(internal.photo_id, True, user="e")
-    assert store.photo_bytes(internal.photo_id, audience=Audience.PUBLIC) is not None
-    assert store.set_photo_public(public.photo_id, False, user="e")
-    assert [p.caption for p in store.photos(PLOT, audience=Audience.PUBLIC)] == ["内部秘密"]
-    assert store.delete_photo(internal.photo_id, user="e")
-    assert store.photos(PLOT, audience=Audience.PUBLIC) == []
-    assert not store.delete_photo(internal.photo_id, user="e")
-
-
 def test_visible_photos_is_an_allowlist_of_public_ones():
     def photo(n: int, public: bool) -> PhotoInfo:
         return PhotoInfo(f"{n:032x}", "idle_land", PLOT, str(n), public, 1, 1, "e", "")
@@ -261,30 +236,3 @@ def test_visible_photos_is_an_allowlist_of_public_ones():
     photos = [photo(1, True), photo(2, False), photo(3, True)]
     assert [p.caption for p in visible_photos(photos, Audience.PUBLIC)] == ["1", "3"]
     assert visible_photos(photos, Audience.STAFF) == photos
-
-
-def test_photos_are_restored_with_the_data_and_leads_are_kept(store):
-    kept = save_upload(
-        store, "idle_land", PLOT, png_bytes(), caption="备份前", public=True, user="e"
-    )
-    frame = pyogrio.read_dataframe(store.path, layer="idle_land")
-    backup = store.write_layer(
-        "idle_land", frame, expected_version=store.version(), action="import:replace", user="e"
-    )
-    later = save_upload(
-        store, "idle_land", PLOT, png_bytes(), caption="备份后", public=True, user="e"
-    )
-    store.delete_photo(kept.photo_id, user="e")
-    lead = check_interest(InterestDraft(name="投资人", email="a@b.cn", plot_ids=(PLOT,)), {PLOT})
-    store.add_interest(lead, lang="zh")
-
-    store.restore(backup.id, expected_version=store.version(), user="admin")
-
-    assert store.photos(audience=Audience.STAFF) == [kept]  # the backup's photos, bytes too
-    assert store.photo_bytes(kept.photo_id, audience=Audience.PUBLIC) is not None
-    assert store.photo_bytes(later.photo_id, audience=Audience.STAFF) is None
-    assert list(store.interest_leads()["name"]) == ["投资人"]  # leads are records: kept
-    # ... and the restore can be undone: the file from just before it is a backup too.
-    undo = store.backups()[0]
-    store.restore(undo.id, expected_version=store.version(), user="admin")
-    assert [p.caption for p in store.photos(audience=Audience.STAFF)] == ["备份后"]
