@@ -7,28 +7,17 @@ suite holds both backends to the same behaviour; what only one backend has stays
 
 from __future__ import annotations
 
-import io
 import threading
 
 import pandas as pd
 import pyogrio
 import pytest
-from PIL import Image
 
 from landmap.access import Audience
 from landmap.interest import InterestDraft, check_interest
-from landmap.photos import process_photo
 from landmap.store import FeatureNotFound, GpkgStore, StoreConflict, StoreError
 
 PLOT = "XQ-XZ-001"
-
-
-@pytest.fixture(scope="module")
-def photo():
-    """One photo re-encoded by the real sandbox (once: a child process per photo is slow)."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (640, 480), (90, 140, 60)).save(buffer, format="PNG")
-    return process_photo(buffer.getvalue())
 
 
 def fields(frame: pd.DataFrame) -> pd.DataFrame:
