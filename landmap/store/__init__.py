@@ -1,7 +1,8 @@
 """Reading (and later writing) geodata behind one interface.
 
-The GeoPackage is the embedded default; ``PostgisStore`` (issue #12) keeps the same reading and
-editing promises on a PostgreSQL + PostGIS server.
+The GeoPackage is the embedded default; ``PostgisStore`` (issue #12) keeps the same promises
+(reading, editing, imports with backups and restores, photos, leads) on a PostgreSQL + PostGIS
+server.
 """
 
 from landmap.store.base import (
