@@ -12,8 +12,9 @@ of a session reads the store), then drives headless Chromium (1280×800) and mea
   (``data-landmap-pending`` on the Leaflet container; missing = 0; where the container has
   ``data-landmap-loaded``, at least one fetch must also have finished);
 - **bytes per view**: websocket frames received (CDP ``Network.webSocketFrameReceived``,
-  decoded payload length) and the HTTP bytes of ``landmap-view`` responses (CDP
-  ``encodedDataLength``, as transferred), for the first page until it settled, and for each
+  payload length: Streamlit does not compress its websocket by default) and the HTTP bytes of
+  ``landmap-view`` responses (CDP ``Network.loadingFinished`` ``encodedDataLength``: bytes
+  received, compressed body and headers), for the first page until it settled, and for each
   later view change;
 - **filter**: choosing 挂牌公告中 in the idle-land status filter of the sidebar, until the drawn
   paths changed, nothing is pending and Streamlit's running indicator is gone;
