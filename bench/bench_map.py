@@ -26,57 +26,20 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
-import numpy as np
-import shapely
 import streamlit_folium as sf
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from landmap import geo  # noqa: E402  (after the path tweak, so the script runs from anywhere)
 from landmap.config import BUNDLED_SAMPLE_PATH, DEFAULT_BOUNDARY_PATH  # noqa: E402
-from landmap.dataset import load_dataset, normalise_layer  # noqa: E402
-from landmap.layers import LAYER_BY_ID  # noqa: E402
+from landmap.dataset import load_dataset  # noqa: E402  (after the path tweak)
 from landmap.mapview import base_map, bounds_of, build_feature_groups, feature_strings  # noqa: E402
 from landmap.store import GpkgStore  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import synthetic_plots  # noqa: E402  (bench/synthetic.py, beside this file)
+
 SHOWN_FIELDS = ["id", "name", "status"]
-
-
-def synthetic_plots(count: int, seed: int = 7) -> gpd.GeoDataFrame:
-    """``count`` irregular plots (8–24 vertices, 0.3–20 ha) spread over a city-sized area.
-
-    Shapes are star-shaped polygons with jittered radii, like digitised parcels, built in
-    EPSG:4543 metres and stored as CGCS2000 geographic, with the full idle-land schema so that
-    explore() gets the same table a real layer would have.
-    """
-    rng = np.random.default_rng(seed)
-    spec = LAYER_BY_ID["idle_land"]
-    centers_x = rng.uniform(430_000, 500_000, count)
-    centers_y = rng.uniform(2_930_000, 2_960_000, count)
-    polygons = []
-    for cx, cy in zip(centers_x, centers_y, strict=True):
-        vertices = int(rng.integers(8, 25))
-        angles = np.sort(rng.uniform(0, 2 * np.pi, vertices))
-        radius = rng.uniform(30, 250) * rng.uniform(0.7, 1.3, vertices)
-        ring = np.column_stack([cx + radius * np.cos(angles), cy + radius * np.sin(angles)])
-        polygons.append(shapely.Polygon(ring))
-    codes = spec.status_codes
-    frame = gpd.GeoDataFrame(
-        {
-            "id": [f"SYN-{i:05d}" for i in range(count)],
-            "name": [f"合成地块{i}号（示意）" for i in range(count)],
-            "status": rng.choice(codes, count),
-            "subdistrict": rng.choice(["清香坪街道", "格里坪镇", "大宝鼎街道"], count),
-            "owner_name": "某某集团有限公司",
-            "responsible_unit": "西区自然资源局",
-            "remarks": "合成数据，仅用于性能测试",
-        },
-        geometry=polygons,
-        crs=geo.METRIC_CRS,
-    ).to_crs(geo.STORE_CRS)
-    normalised, _issues = normalise_layer(frame, spec, "synthetic")
-    return normalised
 
 
 def timed(func: Callable[[], object], repeat: int) -> tuple[float, object]:
