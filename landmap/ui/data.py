@@ -95,6 +95,11 @@ def _today() -> str:
     return today_shanghai().isoformat()
 
 
+def today() -> str:
+    """Today in Asia/Shanghai as ISO text: part of every cache key that holds deadlines."""
+    return _today()
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _boundary_json(data_path: str, boundary_path: str, version: str) -> str | None:
     return boundary_collection(_dataset(data_path, boundary_path, version).boundary)
