@@ -67,6 +67,8 @@ class View:
     layers: tuple[ViewLayer, ...]
     colour: str
     lang: str
+    # The tile zoom from which every tile is answered with features (``dense_zoom``).
+    feature_zoom: int = 0
 
     @property
     def feature_count(self) -> int:
@@ -138,7 +140,33 @@ def build_view(
         )
         for layer_id, frame in shown.items()
     )
-    return View(layers=layers, colour=colour, lang=lang)
+    return View(layers=layers, colour=colour, lang=lang, feature_zoom=dense_zoom(layers))
+
+
+def dense_zoom(
+    layers: Sequence[ViewLayer], limit: int | None = None, top: int | None = None
+) -> int:
+    """The lowest tile zoom at which no tile holds more than ``limit`` features (by the
+    centre of their boxes), at most ``top``.
+
+    Why one zoom for the whole view rather than a choice per tile: a map that shows plots in
+    one half and aggregates in the other reads as two different maps. Below this zoom every
+    tile is answered with aggregates, from it on with features.
+    """
+    from landmap.viewport.tiles import FEATURE_LIMIT, FEATURE_ZOOM
+
+    limit = FEATURE_LIMIT if limit is None else limit
+    top = FEATURE_ZOOM if top is None else top
+    positions = [layer.mercator for layer in layers if len(layer)]
+    if not positions:
+        return 0
+    world = np.concatenate(positions)
+    for z in range(top + 1):
+        cells = np.floor(world * (1 << z)).astype(np.int64)
+        _, counts = np.unique(cells[:, 0] * (1 << z) + cells[:, 1], return_counts=True)
+        if counts.max() <= limit:
+            return z
+    return top
 
 
 class ViewRegistry:

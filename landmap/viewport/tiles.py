@@ -1,12 +1,13 @@
 """One Web-Mercator tile of a registered view, as JSON text: its features or aggregates (pure).
 
-A tile holding at most ``FEATURE_LIMIT`` features, or any tile at ``FEATURE_ZOOM`` and above,
-is answered with the features themselves — the same compact strings the small map sends, so
+From the view's ``feature_zoom`` on (the lowest zoom at which no tile holds more than
+``FEATURE_LIMIT`` features, ``registry.dense_zoom``; ``FEATURE_ZOOM`` at the latest), every
+tile is answered with the features themselves: the same compact strings the small map sends, so
 the browser decodes and styles them with the same code. A feature belongs to every tile its
 bounding box touches (the browser drops duplicates by id), so a plot across a tile edge is
 never missing.
 
-A denser tile is answered with **aggregates**: the tile is cut into ``GRID`` × ``GRID`` cells
+Below it every tile is answered with **aggregates**: the tile is cut into ``GRID`` × ``GRID`` cells
 and each feature is counted once, in the cell holding the centre of its bounding box (half-open
 cells, so the counts and 亩 of all tiles of a zoom add up to the filter's totals). Each cell
 gives, per layer and style key (status or deadline state), the count and 亩, and the mean
@@ -63,7 +64,7 @@ def tile_json(view: View, z: int, x: int, y: int) -> str:
     """The JSON answer for tile (z, x, y) of ``view`` (see the module docstring)."""
     box = shapely.box(*tile_bounds(z, x, y))
     hits = [layer.tree.query(box) for layer in view.layers]
-    if z >= FEATURE_ZOOM or sum(len(h) for h in hits) <= FEATURE_LIMIT:
+    if z >= min(view.feature_zoom, FEATURE_ZOOM):
         parts = []
         for layer, idx in zip(view.layers, hits, strict=True):
             parts.append("[" + ",".join(layer.strings[np.sort(idx)].tolist()) + "]")

@@ -183,6 +183,24 @@ def test_dense_tile_gives_aggregates_and_the_feature_zoom_gives_features(synthet
     assert ids == {fid for frame in synthetic.frames.values() for fid in frame.index}
 
 
+def test_every_tile_of_a_zoom_answers_alike_and_features_come_from_the_feature_zoom(synthetic):
+    view = _view(synthetic.frames)
+    assert 0 < view.feature_zoom <= FEATURE_ZOOM
+    for z in (view.feature_zoom - 1, view.feature_zoom):
+        kinds = {
+            next(iter(json.loads(tile_json(view, z, x, y))))
+            for x, y in _tiles_over(synthetic.frames, z)
+        }
+        assert kinds == ({"a"} if z < view.feature_zoom else {"f"})
+    # at the feature zoom no tile carries more than the limit (boxes counted by centre)
+    z = view.feature_zoom
+    sizes = [
+        sum(len(layer) for layer in json.loads(tile_json(view, z, x, y))["f"])
+        for x, y in _tiles_over(synthetic.frames, z)
+    ]
+    assert max(sizes) <= FEATURE_LIMIT * 1.2  # plus the plots across tile edges
+
+
 def test_a_sparse_tile_below_the_feature_zoom_gives_features():
     view = _view({"idle_land": _box_frame([(101.6, 26.6, 101.601, 26.601)])})
     answer = json.loads(tile_json(view, 8, *_tile_of(101.6005, 26.6005, 8)))
