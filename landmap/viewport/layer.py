@@ -18,7 +18,7 @@ zooms in instead of rerunning the app with an empty selection.
 Styles, tooltips and plot labels come from the same JS as ``mapview.VectorLayer``
 (``FEATURE_OPTIONS_JS``, ``PLOT_LABELS_JS``). Progress for tests and the benchmark:
 ``data-landmap-pending`` (fetches in flight) and ``data-landmap-loaded`` (fetches finished,
-ever) on the map's container element.
+ever, across filter changes: a new layer carries the count on) on the map's container element.
 
 A filter change registers a new view (new token): st_folium swaps the feature group, the old
 layer removes everything it drew, and the new one loads the current view.
@@ -214,6 +214,8 @@ function landmapViewport(base, configs, labelArgs, text) {
     }
     root.on("add", function () {
         map = root._map;
+        // Counted on the container, so the count keeps rising when a filter swaps layers.
+        loaded = Number(map.getContainer().getAttribute("data-landmap-loaded") || 0);
         map.on("moveend resize", refresh);
         mark();
         refresh();

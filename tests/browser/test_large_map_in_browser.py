@@ -162,7 +162,7 @@ def test_zooming_in_draws_plots_in_status_colours_and_a_click_opens_details(staf
 def test_status_filter_change_loads_a_new_view(staff_app, page):
     answers = record_view_answers(page)
     open_large_map(page, staff_app.url)
-    zoom_to_plots(page)
+    loaded = zoom_to_plots(page)
     leaflet = map_frame(page)
     leaflet.evaluate("window.__kept = true")
     first_tokens = {url.split("/landmap-view/")[1].split("/")[0] for url, _ in answers}
@@ -183,6 +183,8 @@ def test_status_filter_change_loads_a_new_view(staff_app, page):
             break
         time.sleep(0.3)
     assert plot_fills and set(plot_fills) == {listed}
+    # the progress count goes on rising across the swap (the benchmark waits on it)
+    assert settle(page, loaded) > loaded
     tokens = {url.split("/landmap-view/")[1].split("/")[0] for url, _ in answers}
     assert len(tokens) == 2  # a new view for the new filter
     leaflet = map_frame(page)
