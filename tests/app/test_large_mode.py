@@ -63,3 +63,14 @@ def test_table_shows_its_first_rows_and_says_so(make_app, grid):
     note = " ".join(w.value for w in at.warning)
     assert f"{TABLE_ROW_LIMIT:,}" in note and f"{PLOTS + TINY:,}" in note
     assert "导出" in note and "export" in note
+
+
+def test_plot_link_in_large_mode_outlines_and_details_it(make_app, grid):
+    at = make_app(grid, query={"plot": "G-000123"}, staff=True)
+    script = map_script(at)
+    assert "landmap-view/" in script
+    # the highlight carries that one plot (the other plots come by view)
+    assert "G-000123" in script and "G-000124" not in script
+    assert at.session_state["selected_id"] == "G-000123"
+    text = " ".join(m.value for m in at.markdown) + " ".join(s.value for s in at.subheader)
+    assert "网格地块123" in text
