@@ -118,6 +118,7 @@ function landmapViewport(base, configs, labelArgs, text) {
         inflight[key] = true;
         pending += 1;
         fetch(base + key, {credentials: "same-origin"}).then(function (response) {
+            if (response.status === 404) { expired(); }
             return response.ok ? response.json() : null;
         }).then(function (answer) {
             // A tile the view has moved away from meanwhile is not drawn.
@@ -130,6 +131,21 @@ function landmapViewport(base, configs, labelArgs, text) {
             syncs.forEach(function (sync) { sync(); });
             mark();
         });
+    }
+    // The server no longer holds this view (restarted, or the view was evicted or expired):
+    // say so once on the map; a reload registers it again.
+    var notice = null;
+    function expired() {
+        if (notice || !map) { return; }
+        notice = L.control({position: "topright"});
+        notice.onAdd = function () {
+            var box = L.DomUtil.create("div", "landmap-view-expired");
+            box.textContent = text.expired;
+            box.style.cssText = "background:#fff8e1;border:1px solid #f0b400;padding:4px 8px;" +
+                "font:13px sans-serif;border-radius:4px;max-width:260px";
+            return box;
+        };
+        notice.addTo(map);
     }
     function show(key, answer) {
         var entry = {features: [], markers: []};
@@ -225,6 +241,7 @@ function landmapViewport(base, configs, labelArgs, text) {
             map.off("moveend resize", refresh);
             Object.keys(tiles).forEach(drop);
         }
+        if (notice) { notice.remove(); notice = null; }
         wanted = {};
         map = null;
     });
@@ -267,6 +284,7 @@ class ViewportLayer(MacroElement):
                 "count": t("map.cluster_count", lang),
                 "area": t("map.cluster_area", lang),
                 "hint": t("map.cluster_hint", lang),
+                "expired": t("map.view_expired", lang),
                 "css": CLUSTER_LABEL_CSS,
             }
         )

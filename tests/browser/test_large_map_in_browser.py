@@ -214,3 +214,30 @@ def test_public_view_answers_carry_nothing_internal(public_app, page):
             assert all(p[1] in offered or p[0] != 0 for p in parts)
     everything = b"".join(body for _, body in answers).decode("utf-8")
     assert not any(f'"{fid}"' in everything for fid in hidden[:500])
+
+
+def test_clicking_an_aggregate_zooms_in_without_selecting(staff_app, page):
+    open_large_map(page, staff_app.url)
+    leaflet = map_frame(page)
+    zoom = leaflet.evaluate("window.map.getZoom()")
+    index = leaflet.evaluate(
+        """() => [...document.querySelectorAll('path.landmap-cluster')].findIndex(p => {
+            const r = p.getBoundingClientRect();
+            return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === p;
+        })"""
+    )
+    assert index >= 0
+    page.frame_locator(MAP_IFRAME).locator("path.landmap-cluster").nth(index).click(force=True)
+    deadline = time.monotonic() + 20
+    while leaflet.evaluate("window.map.getZoom()") == zoom and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert leaflet.evaluate("window.map.getZoom()") == zoom + 2
+    assert "plot=" not in page.url
+
+
+def test_a_view_the_server_no_longer_holds_says_reload(staff_app, page):
+    page.route("**/landmap-view/**", lambda route: route.fulfill(status=404, body=""))
+    page.goto(staff_app.url)
+    notice = page.frame_locator(MAP_IFRAME).locator(".landmap-view-expired")
+    notice.wait_for(timeout=60_000)
+    assert "请刷新页面" in notice.inner_text()
