@@ -14,9 +14,10 @@ internal can be fetched with it (access/audience.py). The same key (data version
 filter, colour, lang) gets the same token back, so reruns that do not change the filter do not
 rebuild the view and the browser keeps its loaded tiles.
 
-Bounded: at most ``MAX_VIEWS`` views, least recently used (registered or fetched from) first
-out, and a view unused for ``VIEW_TTL_S`` is dropped. A view holds references to the cached
-strings (not copies) plus ~70 bytes of arrays per feature: ~10 MB at 100,000 features.
+Bounded: at most ``MAX_VIEWS`` views holding ``MAX_VIEW_FEATURES`` features together, least
+recently used (registered or fetched from) first out, and a view unused for ``VIEW_TTL_S`` is
+dropped. A view holds references to the cached strings (not copies) plus its arrays, boxes and
+tree: ~48 MB at 100,000 features (RSS measured).
 
 One process: the registry lives in the memory of the Streamlit server process that ran the
 page. Behind a load balancer with several processes, sessions must be sticky (the same browser
@@ -41,6 +42,10 @@ import shapely
 # polygons are ~0.4 MB and draw in well under a second (streamlit-folium.md §5).
 LARGE_MODE_THRESHOLD = 2_000
 MAX_VIEWS = 64
+# And at most this many features in all views together: a view costs ~0.5 kB a feature
+# (measured: 48 MB of RSS for 100,000 plots, most of it the boxes and tree in GEOS), so
+# 1.5 million features are ~0.75 GB, beside the ~0.6 GB of a 100,000-plot app.
+MAX_VIEW_FEATURES = 1_500_000
 VIEW_TTL_S = 12 * 3600.0
 
 
@@ -55,6 +60,9 @@ class ViewLayer:
     mercator: np.ndarray  # float (n, 2): box centre as Web-Mercator fractions (0..1, y down)
     keys: np.ndarray  # object: the style key (status code or deadline state)
     area_mu: np.ndarray  # float: 亩, 0 where not a polygon
+
+    def _features(self) -> int:
+        return sum(view.feature_count for _, view, _ in self._views.values())
 
     def __len__(self) -> int:
         return len(self.strings)
@@ -189,8 +197,10 @@ class ViewRegistry:
         max_views: int = MAX_VIEWS,
         ttl_s: float = VIEW_TTL_S,
         clock: Callable[[], float] = time.monotonic,
+        max_features: int = MAX_VIEW_FEATURES,
     ) -> None:
         self._max = max_views
+        self._max_features = max_features
         self._ttl = ttl_s
         self._clock = clock
         self._lock = threading.Lock()
@@ -216,7 +226,10 @@ class ViewRegistry:
                 self._tokens[key] = token
             self._views[token] = (key, view, self._clock())
             self._views.move_to_end(token)
-            while len(self._views) > self._max:
+            # The view just registered stays, even alone over the feature budget.
+            while len(self._views) > 1 and (
+                len(self._views) > self._max or self._features() > self._max_features
+            ):
                 _, (old_key, _, _) = self._views.popitem(last=False)
                 self._tokens.pop(old_key, None)
             return token
@@ -232,6 +245,9 @@ class ViewRegistry:
             self._views[token] = (key, view, self._clock())
             self._views.move_to_end(token)
             return view
+
+    def _features(self) -> int:
+        return sum(view.feature_count for _, view, _ in self._views.values())
 
     def __len__(self) -> int:
         with self._lock:

@@ -26,6 +26,8 @@ from landmap.viewport.tiles import tile_json, valid_tile
 
 ROUTE_NAME = "landmap-view"
 ANSWER_CACHE_SIZE = 2_048
+# And at most this many bytes: a tile of plots is up to ~260 kB of JSON.
+ANSWER_CACHE_BYTES = 128 * 1024 * 1024
 CACHE_CONTROL = "private, max-age=3600"
 _NUMBER = re.compile(r"[0-9]{1,7}")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -38,10 +40,13 @@ def view_url_template(token: str) -> str:
 
 
 class AnswerCache:
-    """Tile answers by (token, z, x, y), least recently used out first."""
+    """Tile answers by (token, z, x, y), least recently used out first, bounded in entries
+    and bytes."""
 
-    def __init__(self, size: int = ANSWER_CACHE_SIZE) -> None:
+    def __init__(self, size: int = ANSWER_CACHE_SIZE, max_bytes: int = ANSWER_CACHE_BYTES) -> None:
         self._size = size
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._lock = threading.Lock()
         self._items: OrderedDict[tuple[str, int, int, int], bytes] = OrderedDict()
 
@@ -54,10 +59,15 @@ class AnswerCache:
 
     def put(self, key: tuple[str, int, int, int], body: bytes) -> None:
         with self._lock:
+            previous = self._items.pop(key, None)
+            self._bytes -= len(previous) if previous is not None else 0
             self._items[key] = body
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._items) > 1 and (
+                len(self._items) > self._size or self._bytes > self._max_bytes
+            ):
+                _, old = self._items.popitem(last=False)
+                self._bytes -= len(old)
 
 
 ANSWERS = AnswerCache()

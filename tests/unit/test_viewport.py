@@ -105,6 +105,19 @@ def test_least_recently_used_view_goes_first():
     assert registry.register("b", lambda: empty) != b
 
 
+def test_views_are_also_bounded_by_their_features(synthetic):
+    size = sum(len(f) for f in synthetic.frames.values())
+    registry = ViewRegistry(max_features=2 * size + 1)
+    a = registry.register("a", lambda: _view(synthetic.frames))
+    b = registry.register("b", lambda: _view(synthetic.frames))
+    c = registry.register("c", lambda: _view(synthetic.frames))
+    assert registry.get(a) is None and registry.get(b) and registry.get(c)
+    # one view larger than the whole budget is still kept (the page needs it)
+    small = ViewRegistry(max_features=10)
+    big = small.register("big", lambda: _view(synthetic.frames))
+    assert small.get(big) is not None
+
+
 def test_unused_views_expire():
     now = [0.0]
     registry = ViewRegistry(ttl_s=100, clock=lambda: now[0])
@@ -310,6 +323,16 @@ def test_route_404s_on_numbers_that_are_not_a_tile(synthetic, z, x, y):
 def test_route_404s_on_unknown_tokens(token):
     response = view_response(token, "10", "1", "1", ViewRegistry(), AnswerCache())
     assert response.status_code == 404 and response.body == b""
+
+
+def test_answer_cache_is_bounded_in_bytes():
+    cache = AnswerCache(size=100, max_bytes=10)
+    cache.put(("t", 1, 0, 0), b"12345")
+    cache.put(("t", 1, 0, 1), b"12345")
+    assert cache.get(("t", 1, 0, 0)) == b"12345"  # now the most recent
+    cache.put(("t", 1, 1, 0), b"123")
+    assert cache.get(("t", 1, 0, 1)) is None
+    assert cache.get(("t", 1, 0, 0)) == b"12345" and cache.get(("t", 1, 1, 0)) == b"123"
 
 
 def test_route_caches_answers_per_tile(synthetic, monkeypatch):
