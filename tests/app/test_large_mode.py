@@ -74,3 +74,22 @@ def test_plot_link_in_large_mode_outlines_and_details_it(make_app, grid):
     assert at.session_state["selected_id"] == "G-000123"
     text = " ".join(m.value for m in at.markdown) + " ".join(s.value for s in at.subheader)
     assert "网格地块123" in text
+
+
+def test_warm_caches_serialises_both_audiences_before_any_page(grid, monkeypatch):
+    from landmap.access import Audience
+    from landmap.config import load_settings
+    from landmap.ui import data
+
+    monkeypatch.setenv("LANDMAP_DATA", str(grid))
+    settings = load_settings()
+    calls = []
+    real = data.feature_strings
+    monkeypatch.setattr(data, "feature_strings", lambda frame: calls.append(1) or real(frame))
+    data._layer_strings.clear()
+    data.warm_caches(settings)
+    assert len(calls) == 2 * 4  # two audiences, four layers
+    dataset = data.get_dataset(settings)
+    for audience in Audience:
+        data.layer_strings(settings, dataset, audience)
+    assert len(calls) == 8  # the pages find them cached
