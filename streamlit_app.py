@@ -3,7 +3,9 @@
 Streamlit runs this file as the page script (``__name__ == "__main__"``). `streamlit run` also
 imports it as a module to find ``app`` (Streamlit 1.67 ``st.App``): the same server plus one
 route, ``landmap-tiles/…``, that serves the offline basemap from the file in ``LANDMAP_TILES``
-(landmap/tiles/route.py).
+(landmap/tiles/route.py), and one, ``landmap-view/…``, that serves the tiles of a large map
+(landmap/viewport/route.py). At start a background thread loads the data and serialises the
+map text once (``ui.data.warm_caches``), so the first visitor after a start does not wait for it.
 """
 
 if __name__ == "__main__":
@@ -14,5 +16,21 @@ else:
     import streamlit as st
 
     from landmap.tiles.route import tile_routes
+    from landmap.viewport.route import view_routes
 
-    app = st.App(__file__, routes=tile_routes(st.get_option("server.baseUrlPath")))
+    _base = st.get_option("server.baseUrlPath")
+    app = st.App(__file__, routes=[*tile_routes(_base), *view_routes(_base)])
+
+    def _warm() -> None:
+        # Best effort: a failure here is met again, and reported, by the first page.
+        import contextlib
+
+        from landmap.config import load_settings
+        from landmap.ui.data import warm_caches
+
+        with contextlib.suppress(Exception):
+            warm_caches(load_settings())
+
+    import threading
+
+    threading.Thread(target=_warm, name="landmap-warm", daemon=True).start()

@@ -48,24 +48,37 @@ function landmapLabel(latlng, text, css, className) {
 }
 """)
 
-# Inside VectorLayer's function: ``layer`` is the L.geoJson of one data layer.
+# Inside VectorLayer's (or ViewportLayer's) function: ``layer`` is the L.geoJson of one data
+# layer. Plots added to it later (large mode loads them by view) get their label too, and a
+# plot removed takes its label along. Returns ``sync``, to call after adding a batch.
 PLOT_LABELS_JS = compact_js("""
 function landmapPlotLabels(layer, minZoom, fitPx, alwaysZoom, maxChars, css) {
-    var labels = [], group = L.layerGroup(), map = null;
-    layer.eachLayer(function (sub) {
-        var p = sub.feature.properties;
+    var labels = {}, group = L.layerGroup(), map = null;
+    function track(sub) {
+        var p = sub.feature && sub.feature.properties;
+        if (!p) { return; }
         var text = String(p.n || p.id || "");
         if (!text) { return; }
         if (text.length > maxChars) { text = text.slice(0, maxChars - 1) + "\\u2026"; }
         var bounds = sub.getBounds ? sub.getBounds() : L.latLngBounds([sub.getLatLng()]);
         // The marker is made the first time it is shown: thousands of plots cost no DOM
         // until someone zooms in on them.
-        labels.push({bounds: bounds, text: text, marker: null});
-    });
+        labels[L.stamp(sub)] = {bounds: bounds, text: text, marker: null};
+    }
+    function untrack(sub) {
+        var id = L.stamp(sub), l = labels[id];
+        if (!l) { return; }
+        if (l.marker) { group.removeLayer(l.marker); }
+        delete labels[id];
+    }
+    layer.eachLayer(track);
+    layer.on("layeradd", function (e) { track(e.layer); });
+    layer.on("layerremove", function (e) { untrack(e.layer); });
     function sync() {
+        if (!map) { return; }
         var z = map.getZoom(), view = map.getBounds().pad(0.25);
-        labels.forEach(function (l) {
-            var show = false;
+        for (var id in labels) {
+            var l = labels[id], show = false;
             if (z >= minZoom && view.intersects(l.bounds)) {
                 var sw = map.project(l.bounds.getSouthWest(), z);
                 var ne = map.project(l.bounds.getNorthEast(), z);
@@ -77,7 +90,7 @@ function landmapPlotLabels(layer, minZoom, fitPx, alwaysZoom, maxChars, css) {
             if (l.marker && show !== group.hasLayer(l.marker)) {
                 if (show) { group.addLayer(l.marker); } else { group.removeLayer(l.marker); }
             }
-        });
+        }
     }
     layer.on("add", function () {
         map = layer._map;
@@ -88,7 +101,9 @@ function landmapPlotLabels(layer, minZoom, fitPx, alwaysZoom, maxChars, css) {
     layer.on("remove", function () {
         if (map) { map.off("zoomend moveend", sync); }
         group.remove();
+        map = null;
     });
+    return sync;
 }
 """)
 

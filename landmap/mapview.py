@@ -220,6 +220,52 @@ def layer_style_tables(
     return styles, labels, status_style(spec, UNKNOWN_STATUS_STYLE)
 
 
+# The Leaflet options of a data layer's L.geoJson: style and marker by a lookup table, and a
+# tooltip built with textContent only (a name is data, never markup). Shared by VectorLayer
+# and the large-mode ViewportLayer (viewport/layer.py), so both draw a plot the same way.
+# ``c``: {styles, labels, fallback, layerName, interactive, styleKey, deadlineLabels,
+# subdistricts}.
+FEATURE_OPTIONS_JS = compact_js("""
+function landmapFeatureOptions(c) {
+    function styleOf(feature) {
+        return c.styles[feature.properties[c.styleKey]] || c.fallback;
+    }
+    return {
+        interactive: c.interactive,
+        style: styleOf,
+        pointToLayer: function (feature, latlng) {
+            return L.circleMarker(latlng, Object.assign({radius: 7}, styleOf(feature)));
+        },
+        onEachFeature: function (feature, sublayer) {
+            if (!c.interactive) { return; }
+            var box = document.createElement("div");
+            var title = document.createElement("strong");
+            title.textContent = feature.properties.n;
+            var status = document.createElement("div");
+            var code = feature.properties.s;
+            status.textContent = c.layerName + " · " + (c.labels[code] || code);
+            box.appendChild(title);
+            box.appendChild(status);
+            var u = feature.properties.u;
+            var place = typeof u === "number" ? c.subdistricts[u] : u;
+            if (place) {
+                var where = document.createElement("div");
+                where.textContent = place;
+                box.appendChild(where);
+            }
+            var deadline = c.deadlineLabels[feature.properties.d];
+            if (deadline) {
+                var line = document.createElement("div");
+                line.textContent = deadline;
+                box.appendChild(line);
+            }
+            sublayer.bindTooltip(box, {sticky: true, direction: "top"});
+        }
+    };
+}
+""")
+
+
 class _RawScript(Element):
     """Script text that is already rendered: added as it is, never compiled as a template.
 
@@ -245,6 +291,7 @@ class VectorLayer(MacroElement):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
             {{ this.decoder_js }}
+            {{ this.options_js }}
             var styles = {{ this.styles_js }};
             var labels = {{ this.labels_js }};
             var fallback = {{ this.fallback_js }};
@@ -253,42 +300,11 @@ class VectorLayer(MacroElement):
             var styleKey = {{ this.style_key_js }};
             var deadlineLabels = {{ this.deadline_labels_js }};
             var subdistricts = {{ this.subdistricts_js }};
-            function styleOf(feature) {
-                return styles[feature.properties[styleKey]] || fallback;
-            }
-            var layer = L.geoJson(null, {
-                interactive: interactive,
-                style: styleOf,
-                pointToLayer: function (feature, latlng) {
-                    return L.circleMarker(latlng, Object.assign({radius: 7}, styleOf(feature)));
-                },
-                onEachFeature: function (feature, sublayer) {
-                    if (!interactive) { return; }
-                    // textContent only: a name is data, never markup.
-                    var box = document.createElement("div");
-                    var title = document.createElement("strong");
-                    title.textContent = feature.properties.n;
-                    var status = document.createElement("div");
-                    var code = feature.properties.s;
-                    status.textContent = layerName + " · " + (labels[code] || code);
-                    box.appendChild(title);
-                    box.appendChild(status);
-                    var u = feature.properties.u;
-                    var place = typeof u === "number" ? subdistricts[u] : u;
-                    if (place) {
-                        var where = document.createElement("div");
-                        where.textContent = place;
-                        box.appendChild(where);
-                    }
-                    var deadline = deadlineLabels[feature.properties.d];
-                    if (deadline) {
-                        var line = document.createElement("div");
-                        line.textContent = deadline;
-                        box.appendChild(line);
-                    }
-                    sublayer.bindTooltip(box, {sticky: true, direction: "top"});
-                }
-            });
+            var layer = L.geoJson(null, landmapFeatureOptions({
+                styles: styles, labels: labels, fallback: fallback, layerName: layerName,
+                interactive: interactive, styleKey: styleKey,
+                deadlineLabels: deadlineLabels, subdistricts: subdistricts
+            }));
             layer.addData(landmapFeatures({{ this.data_js }}));
             {% if this.labels_on %}
             {{ this.label_js }}
@@ -320,6 +336,7 @@ class VectorLayer(MacroElement):
         self._name = "VectorLayer"
         self.data_js = script_safe_json(collection_json)
         self.decoder_js = DECODER_JS
+        self.options_js = FEATURE_OPTIONS_JS
         self.styles_js = _js(dict(styles or {}))
         self.labels_js = _js(dict(labels or {}))
         self.fallback_js = _js(dict(fallback or {}))
@@ -372,11 +389,14 @@ def build_feature_groups(
     basemap: folium.FeatureGroup | None = None,
     colour: str = "status",
     places: Sequence[Place] = (),
+    data_group: folium.FeatureGroup | None = None,
 ) -> MapLayers:
     """Feature groups for ``st_folium(feature_group_to_add=...)``.
 
     ``strings_by_layer`` are the cached ``feature_strings`` of whole layers; ``shown_ids`` the ids
     that pass the filter; ``selected`` is (layer id, feature id) of the highlighted feature.
+    ``data_group``, in large mode, is drawn instead of one group per layer (it loads the shown
+    features by view: viewport/layer.py); the count is then that of the shown ids.
     """
     groups: list[folium.FeatureGroup] = []
     if basemap is not None:
@@ -390,7 +410,10 @@ def build_feature_groups(
         if names is not None:
             groups.append(names)
     count = 0
-    for layer_id, ids in shown_ids.items():
+    if data_group is not None:
+        groups.append(data_group)
+        count = sum(len(ids) for ids in shown_ids.values())
+    for layer_id, ids in ({} if data_group is not None else shown_ids).items():
         spec = LAYER_BY_ID[layer_id]
         strings = strings_by_layer.get(layer_id, pd.Series([], dtype=object))
         subset = strings[strings.index.isin(ids)] if len(strings) else strings

@@ -143,6 +143,17 @@ def count_features(frames: Mapping[str, gpd.GeoDataFrame]) -> int:
     return sum(len(f) for f in frames.values())
 
 
+def first_rows(frames: Mapping[str, gpd.GeoDataFrame], limit: int) -> dict[str, gpd.GeoDataFrame]:
+    """The first ``limit`` features in table order (layer by layer, as ``feature_table``
+    lists them); a layer cut out entirely stays as an empty frame with its columns."""
+    out: dict[str, gpd.GeoDataFrame] = {}
+    left = limit
+    for layer_id, frame in frames.items():
+        out[layer_id] = frame.iloc[: max(left, 0)]
+        left -= len(out[layer_id])
+    return out
+
+
 def summarise(frames: Mapping[str, gpd.GeoDataFrame], lang: str) -> pd.DataFrame:
     """Counts, area (亩) and length (km) by layer and status, in registry order."""
     rows = []

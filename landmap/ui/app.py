@@ -13,7 +13,13 @@ from landmap.dataset import Dataset
 from landmap.deadlines import today_shanghai
 from landmap.escaping import md_escape
 from landmap.i18n import plural, t
-from landmap.query import count_features, describe_filter, feature_table, filter_features
+from landmap.query import (
+    count_features,
+    describe_filter,
+    feature_table,
+    filter_features,
+    first_rows,
+)
 from landmap.ui import state
 from landmap.ui.auth import render_sign_in, signed_in_account
 from landmap.ui.dashboard import render_dashboard
@@ -30,7 +36,12 @@ from landmap.ui.presentation import render_presentation
 from landmap.ui.progress_panel import render_edit_form, render_progress
 from landmap.ui.promotion_panel import render_comparison, render_selling_facts, shortlisted_facts
 from landmap.ui.sidebar import render_data_sidebar, render_language, render_sidebar
-from landmap.ui.tables import apply_table_selection, render_feature_table, render_summary
+from landmap.ui.tables import (
+    TABLE_ROW_LIMIT,
+    apply_table_selection,
+    render_feature_table,
+    render_summary,
+)
 
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 _SAMPLE_TOLD = "_sample_note_shown"
@@ -122,10 +133,12 @@ def _render_map_page(
     flt = state.current_filter()
     frames = view_frames(settings, dataset, audience)
     shown = filter_features(frames, flt)
-    table = feature_table(shown, lang)
+    count = count_features(shown)
+    # The table lists at most TABLE_ROW_LIMIT rows: 100,000 rows over the websocket would cost
+    # more than the map (issue #12); the note under the tab says so and points to the export.
+    table = feature_table(first_rows(shown, TABLE_ROW_LIMIT), lang)
     apply_table_selection(dataset, table)
     sentence = describe_filter(flt, lang)
-    count = count_features(shown)
     st.caption(plural("app.showing", count, lang, filter=md_escape(sentence)))
     if audience.is_staff:  # the notice names files, tables and ids: internal
         _render_issues(dataset, lang)
@@ -161,7 +174,7 @@ def _render_map_page(
     with summary_tab:
         render_summary(shown, lang)
     with table_tab:
-        render_feature_table(table, lang)
+        render_feature_table(table, lang, total=count)
     with compare_tab:
         render_comparison(shortlisted, settings, dataset, lang)
     with export_tab:

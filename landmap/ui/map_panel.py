@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import folium
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from branca.element import Element
 from streamlit_folium import st_folium
@@ -20,6 +21,8 @@ from landmap.places import load_places
 from landmap.query import find_feature
 from landmap.ui import data, state
 from landmap.ui.layout import MAP_FRAME_CSS
+from landmap.viewport import REGISTRY, build_view, is_large
+from landmap.viewport.layer import viewport_group
 
 MAP_KEY = "map"
 # The component's own height, in pixels: constant, so the base map is never redrawn for it.
@@ -46,16 +49,21 @@ def render_map(
     frames = data.view_frames(settings, dataset, audience)
     selected = state.selected_id()
     found = find_feature(frames, selected)
+    strings = data.layer_strings(settings, dataset, audience)
+    codes_by_layer = {lid: tuple(f["status"].unique()) for lid, f in frames.items()}
     layers = build_feature_groups(
-        data.layer_strings(settings, dataset, audience),
+        strings,
         {layer_id: frame.index for layer_id, frame in shown.items()},
         lang,
-        codes_by_layer={lid: tuple(f["status"].unique()) for lid, f in frames.items()},
+        codes_by_layer=codes_by_layer,
         selected=(found[0], selected) if found else None,
         boundary_json=data.boundary_json(settings, dataset),
         basemap=basemap_group(basemap, settings.tianditu_key, lang, settings.tiles_path),
         colour=colour,
         places=load_places(),
+        data_group=_large_group(
+            settings, dataset, audience, shown, strings, codes_by_layer, lang, colour
+        ),
     )
     # The legend rides with the data groups: it follows the filter without touching the base map.
     groups = [*layers.groups, legend_group(map_legend(shown, lang, colour))]
@@ -77,6 +85,38 @@ def render_map(
         zoom=focus[1] if focus else None,
     )
     return layers.feature_count
+
+
+def _large_group(
+    settings: Settings,
+    dataset: Dataset,
+    audience: Audience,
+    shown: Mapping[str, gpd.GeoDataFrame],
+    strings: Mapping[str, pd.Series],
+    codes_by_layer: Mapping[str, tuple[str, ...]],
+    lang: str,
+    colour: str,
+) -> folium.FeatureGroup | None:
+    """In large mode (more shown features than ``LARGE_MODE_THRESHOLD``), the group that
+    loads the features by view; None below it, where the map carries them as always.
+
+    The view is registered under (data, day, audience, filter, colour, lang): a rerun that
+    changes none of them (a click, a tab, a language toggle back) reuses the token, so the
+    browser keeps what it loaded. The strings are the audience's own (``data.layer_strings``).
+    """
+    if not is_large([len(frame) for frame in shown.values()]):
+        return None
+    key = (
+        str(settings.data_path),
+        dataset.version,
+        data.today(),
+        audience.value,
+        state.current_filter(),
+        colour,
+        lang,
+    )
+    token = REGISTRY.register(key, lambda: build_view(strings, shown, colour=colour, lang=lang))
+    return viewport_group(token, list(shown), lang, codes_by_layer=codes_by_layer, colour=colour)
 
 
 def _opening_bounds(

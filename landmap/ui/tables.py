@@ -16,6 +16,9 @@ from landmap.mapview import focus_on
 from landmap.query import layer_totals, summarise
 from landmap.ui import state
 
+# The most rows the feature table shows (in table order); more are left to the exports.
+TABLE_ROW_LIMIT = 500
+
 
 def render_summary(shown: Mapping[str, gpd.GeoDataFrame], lang: str) -> None:
     totals = layer_totals(shown)
@@ -72,10 +75,16 @@ def apply_table_selection(dataset: Dataset, table: pd.DataFrame) -> None:
     state.select(feature_id, from_table=True, focus=focus)
 
 
-def render_feature_table(table: pd.DataFrame, lang: str) -> None:
+def render_feature_table(table: pd.DataFrame, lang: str, total: int | None = None) -> None:
+    """The table, with a note above it when it shows fewer rows than ``total`` features."""
     if table.empty:
         st.info(t("summary.empty", lang))
         return
+    if total is not None and total > len(table):
+        st.warning(
+            t("table.truncated", lang, shown=f"{len(table):,}", total=f"{total:,}"),
+            icon=":material/filter_alt:",
+        )
     ids = list(table.index)
     selected = state.selected_id()
     default = {"selection": {"rows": [ids.index(selected)]}} if selected in ids else None
