@@ -11,6 +11,10 @@ import pytest
 import shapely
 
 from landmap.layers import LAYER_BY_ID, LayerSpec
+from tests.postgis_server import database_url, postgres_server
+
+# The PostGIS fixtures, for every test folder (one throw-away server per session, on demand).
+__all__ = ["database_url", "postgres_server"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
