@@ -49,6 +49,7 @@ def main() -> None:
     except StoreError as exc:  # the database is unreachable: say so, retry, no traceback
         if not uses_database(settings):
             raise  # a GeoPackage's problems are data-quality notices, not outages
+        state.keep_undrawn_widget_state()  # the filters were not drawn: keep them
         with notice:
             render_store_down(settings, exc, state.lang())
 
