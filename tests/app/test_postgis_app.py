@@ -6,6 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from landmap.store import StoreError
 from tests.app.conftest import copy_into_database
 from tests.app.test_app import all_text, map_element, shown_count
 from tests.app.test_editing import accounts, sign_in  # noqa: F401  (autouse: the accounts)
@@ -107,3 +108,38 @@ def test_a_save_while_the_database_is_away_says_it_was_not_saved(
     at.run()
     assert not down_messages(at)
     assert any(e.label == "更新进度" for e in at.expander)  # the form is back, to submit again
+
+
+def test_a_read_that_fails_half_way_is_not_kept_as_the_data(make_app, sample_db, monkeypatch):
+    # The server goes away between the version check and the layer reads: that dataset must
+    # not be cached as "the data at this version", or the map stays empty once it is back.
+    from landmap.store.postgis import PostgisStore
+
+    def lost(self, table):
+        raise StoreError(self.source_name, "connection lost: server closed the connection")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(PostgisStore, "read_table", lost)
+        at = make_app(database_url=sample_db, staff=True)
+        assert not at.exception
+        assert down_messages(at)
+    at.run()
+    assert not down_messages(at)
+    assert shown_count(at) == SAMPLE_FEATURES
+
+
+def test_a_save_that_fails_in_the_database_says_it_was_not_saved(make_app, sample_db, monkeypatch):
+    from landmap.store.postgis import PostgisStore
+
+    def lost(self, edits, **kwargs):
+        raise StoreError(self.source_name, "connection lost: server closed the connection")
+
+    at = sign_in(make_app(database_url=sample_db, query={"plot": PLOT}), "zhang")
+    at.selectbox(key=f"edit_idle_land_{PLOT}_0_status").set_value("reserved")
+    next(t for t in at.text_area if t.label.startswith("变更说明")).input("写入时断线")
+    monkeypatch.setattr(PostgisStore, "apply_edits", lost)
+    next(b for b in at.button if b.label == "保存").click().run()
+    assert not at.exception
+    assert any("修改未保存" in e.value for e in at.error)
+    assert not at.success
+    assert rows(sample_db, "SELECT status FROM idle_land WHERE id = %s", PLOT) == [("identified",)]
