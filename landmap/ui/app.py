@@ -42,13 +42,14 @@ _SAMPLE_TOLD = "_sample_note_shown"
 def main() -> None:
     settings = app_settings()
     state.init_from_url()
-    # At the top of the page: where the message goes if the store fails later in this run.
+    if not uses_database(settings):  # a GeoPackage's problems are data-quality notices
+        _render_page(settings)
+        return
+    # At the top of the page: where the message goes if the database fails later in this run.
     notice = st.container()
     try:
         _render_page(settings)
     except StoreError as exc:  # the database is unreachable: say so, retry, no traceback
-        if not uses_database(settings):
-            raise  # a GeoPackage's problems are data-quality notices, not outages
         state.keep_undrawn_widget_state()  # the filters were not drawn: keep them
         with notice:
             render_store_down(settings, exc, state.lang())
