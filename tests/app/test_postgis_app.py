@@ -40,6 +40,7 @@ def test_the_map_page_shows_the_sample_from_postgis(make_app, sample_db):
     # Not the bundled sample's working copy: no sample marker, no sample toast.
     assert not any("示例数据" in toast.value for toast in at.toast)
     assert not down_messages(at)
+    assert "postgresql://" not in all_text(at)  # users read "PostGIS <name>", never the URL
 
 
 def test_an_editors_status_change_lands_in_postgis_with_its_history_row(make_app, sample_db):
