@@ -144,3 +144,19 @@ def test_a_save_that_fails_in_the_database_says_it_was_not_saved(make_app, sampl
     assert any("修改未保存" in e.value for e in at.error)
     assert not at.success
     assert rows(sample_db, "SELECT status FROM idle_land WHERE id = %s", PLOT) == [("identified",)]
+
+
+def test_the_database_can_be_named_in_the_secrets_instead(sample_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    for name in ("LANDMAP_DATABASE_URL", "LANDMAP_DATA"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANDMAP_INTERNAL_WITHOUT_SIGN_IN", "1")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["database"] = {"url": sample_db}
+    at.run()
+    assert not at.exception
+    assert shown_count(at) == SAMPLE_FEATURES
+    assert not any("示例数据" in toast.value for toast in at.toast)  # not the sample's copy
