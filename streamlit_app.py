@@ -25,11 +25,13 @@ else:
         # Best effort: a failure here is met again, and reported, by the first page.
         import contextlib
 
-        from landmap.config import load_settings
+        from landmap.config import load_settings, secrets_from_files
         from landmap.ui.data import warm_caches
 
         with contextlib.suppress(Exception):
-            warm_caches(load_settings())
+            # The page's own settings (``ui.data.app_settings``) need a script run; the same
+            # environment and secrets files give the same store.
+            warm_caches(load_settings(secrets=secrets_from_files()))
 
     import threading
 

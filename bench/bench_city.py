@@ -231,7 +231,7 @@ def app_reads_database() -> bool:
 @contextmanager
 def postgis_copy(gpkg: Path) -> Iterator[tuple[str, float]]:
     """A throw-away PostGIS with the synthetic store copied in: (URL, seconds of the copy)."""
-    from tests.store.conftest import running_postgres
+    from tests.postgis_server import running_postgres
 
     with running_postgres() as server:
         url = server.new_database()

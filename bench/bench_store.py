@@ -47,7 +47,7 @@ import synthetic  # noqa: E402  (bench/synthetic.py, after the path tweak)
 from landmap import geo  # noqa: E402
 from landmap.store import GpkgStore  # noqa: E402
 from landmap.store.postgis import PostgisStore  # noqa: E402
-from tests.store.conftest import PG_BIN, POSTGIS_CONTROL, running_postgres  # noqa: E402
+from tests.postgis_server import PG_BIN, POSTGIS_CONTROL, running_postgres  # noqa: E402
 
 LAYER = synthetic.LAYER_ID
 MAP_COLUMNS = ["id", "name", "status", "subdistrict"]

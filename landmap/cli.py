@@ -24,8 +24,9 @@ from landmap.accounts import (
 from landmap.cli_db import add_db_commands
 from landmap.cli_progress import add_progress_commands
 from landmap.cli_promotion import add_promotion_commands
-from landmap.config import load_settings, state_dir
+from landmap.config import load_settings, secrets_from_files, state_dir
 from landmap.dataset import load_boundary
+from landmap.i18n import t
 from landmap.ingest.boundary import outline_from_file, write_outline
 from landmap.ingest.limits import Limits
 from landmap.ingest.plan import SOURCE_COORDS, ImportOptions, commit_import, prepare_import
@@ -33,6 +34,7 @@ from landmap.ingest.problems import ImportRejected
 from landmap.ingest.validate import ImportMode
 from landmap.layers import LAYER_BY_ID
 from landmap.store import GpkgStore, StoreConflict, StoreError
+from landmap.store.open import BACKUP_METHODS, AnyStore, offers, open_store
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -44,7 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except StoreError as exc:  # e.g. the database cannot be reached: words, not a traceback
+        logging.getLogger(__name__).warning("%s failed: %s", args.command, exc)
+        print(t("store.command_failed", args.lang, source=exc.source, detail=exc.detail))
+        return EXIT_PROBLEMS
 
 
 LOG_NAME = "landmap.log"
@@ -74,7 +81,9 @@ def _log_to_file() -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m landmap", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--data", type=Path, help="the GeoPackage (default: LANDMAP_DATA or the sample)"
+        "--data",
+        type=Path,
+        help="the GeoPackage (default: LANDMAP_DATABASE_URL, else LANDMAP_DATA or the sample)",
     )
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     sub = parser.add_subparsers(dest="command")
@@ -160,8 +169,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _store(args: argparse.Namespace) -> GpkgStore:
-    return GpkgStore(args.data or load_settings().ensure_data_file())
+def _store(args: argparse.Namespace) -> AnyStore:
+    """``--data`` if given, else the configured store: the database of LANDMAP_DATABASE_URL
+    (or ``[database] url`` in secrets), else LANDMAP_DATA or the sample's working copy."""
+    if args.data:
+        return GpkgStore(args.data)
+    return open_store(load_settings(secrets=secrets_from_files()))
+
+
+def _writable_store(args: argparse.Namespace) -> AnyStore | None:
+    """The store, if it can replace a layer with a backup; else None, having said why."""
+    store = _store(args)
+    if offers(store, BACKUP_METHODS):
+        return store
+    feature = t("store.feature_backups", args.lang)
+    print(t("store.not_here", args.lang, feature=feature, source=store.source_name))
+    return None
 
 
 def _plan(args: argparse.Namespace):
@@ -219,8 +242,11 @@ def _import(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     if args.dry_run:
         return EXIT_OK
+    store = _writable_store(args)
+    if store is None:
+        return EXIT_PROBLEMS
     try:
-        backup = commit_import(plan, _store(args), user=args.user or getpass.getuser())
+        backup = commit_import(plan, store, user=args.user or getpass.getuser())
     except (StoreConflict, StoreError, ImportRejected) as exc:
         print(_failure(exc, args.lang))
         return EXIT_PROBLEMS
@@ -253,7 +279,10 @@ def _boundary(args: argparse.Namespace) -> int:
 
 
 def _backups(args: argparse.Namespace) -> int:
-    for backup in _store(args).backups():
+    store = _writable_store(args)
+    if store is None:
+        return EXIT_PROBLEMS
+    for backup in store.backups():
         stamp = backup.created_at.strftime("%Y-%m-%d %H:%M:%S")
         print(
             f"{backup.id}\t{stamp}\t{backup.action}\t{backup.layer_id}\t{backup.user}\t"
@@ -263,7 +292,9 @@ def _backups(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = _writable_store(args)
+    if store is None:
+        return EXIT_PROBLEMS
     try:
         undo = store.restore(
             args.backup_id, expected_version=store.version(), user=args.user or getpass.getuser()

@@ -30,11 +30,12 @@ from landmap.history import timeline
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID
 from landmap.ledger import run_ledger_export, run_ledger_import
-from landmap.store import GpkgStore, StoreError
+from landmap.store import StoreError
+from landmap.store.open import AnyStore
 from landmap.tracking import load_tracking
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-StoreFor = Callable[[argparse.Namespace], GpkgStore]
+StoreFor = Callable[[argparse.Namespace], AnyStore]
 
 
 def add_progress_commands(sub: argparse._SubParsersAction, store_for: StoreFor) -> None:
@@ -107,7 +108,7 @@ def add_progress_commands(sub: argparse._SubParsersAction, store_for: StoreFor) 
     )
 
 
-def _readable_dataset(store: GpkgStore, lang: str) -> Dataset | None:
+def _readable_dataset(store: AnyStore, lang: str) -> Dataset | None:
     """The store's layers, or None after printing why the store as a whole cannot be read."""
     dataset = load_dataset(store)
     fatal = [i for i in dataset.issues if i.is_error and i.layer_id is None]
@@ -117,7 +118,7 @@ def _readable_dataset(store: GpkgStore, lang: str) -> Dataset | None:
     return dataset
 
 
-def run_overdue(store: GpkgStore, within_days: int, lang: str = "zh") -> int:
+def run_overdue(store: AnyStore, within_days: int, lang: str = "zh") -> int:
     """Print the late list (most overdue first); 0 when it could be made, even if not empty."""
     if within_days < 0:
         print("--within must be 0 or more" if lang == "en" else "--within 不能为负数")
@@ -137,7 +138,7 @@ def run_overdue(store: GpkgStore, within_days: int, lang: str = "zh") -> int:
 
 
 def run_brief(
-    store: GpkgStore, output: Path, stale_weeks: str | None = None, lang: str = "zh"
+    store: AnyStore, output: Path, stale_weeks: str | None = None, lang: str = "zh"
 ) -> int:
     """Write the brief of every feature (no filter) to ``output``; print where it went."""
     try:
@@ -182,7 +183,7 @@ def write_output(output: Path, data: bytes, lang: str = "zh") -> bool:
     return True
 
 
-def run_history(store: GpkgStore, feature_id: str, lang: str = "zh") -> int:
+def run_history(store: AnyStore, feature_id: str, lang: str = "zh") -> int:
     """Print every recorded change of ``feature_id``, oldest first."""
     dataset = load_dataset(store)
     found = dataset.feature(feature_id)

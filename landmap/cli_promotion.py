@@ -15,17 +15,18 @@ from pathlib import Path
 from landmap.access import Audience, project_frames
 from landmap.cli_progress import write_output
 from landmap.clock import SHANGHAI
-from landmap.config import load_settings
+from landmap.config import load_settings, secrets_from_files
 from landmap.dataset import load_dataset
 from landmap.i18n import t
 from landmap.promotion.brochure import LANGS, PlotNotOffered, make_brochure, public_photos
 from landmap.store import GpkgStore
+from landmap.store.open import PHOTO_METHODS, AnyStore, offers
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def add_promotion_commands(
-    sub: argparse._SubParsersAction, store_for: Callable[[argparse.Namespace], GpkgStore]
+    sub: argparse._SubParsersAction, store_for: Callable[[argparse.Namespace], AnyStore]
 ) -> None:
     brochure = sub.add_parser(
         "brochure", help="write the A4 brochure (PDF) of one offered plot, or of a shortlist"
@@ -48,10 +49,10 @@ def add_promotion_commands(
 
 
 def run_brochure(
-    store: GpkgStore, plot_ids: list[str], output: Path, brochure_lang: str, lang: str = "zh"
+    store: AnyStore, plot_ids: list[str], output: Path, brochure_lang: str, lang: str = "zh"
 ) -> int:
     """Write the brochure of ``plot_ids`` to ``output``; print where it went."""
-    settings = load_settings()
+    settings = load_settings(secrets=secrets_from_files())
     dataset = load_dataset(store, settings.boundary_path)
     public = project_frames(dataset.frames, Audience.PUBLIC)
     try:
@@ -63,8 +64,10 @@ def run_brochure(
             contact=settings.promotion_contact,
             boundary=dataset.boundary,
             as_of=datetime.now(SHANGHAI),
-            is_sample=settings.is_sample_data and store.path == settings.data_path,
-            photos=public_photos(store),
+            is_sample=settings.is_sample_data
+            and isinstance(store, GpkgStore)
+            and store.path == settings.data_path,
+            photos=public_photos(store) if offers(store, PHOTO_METHODS) else None,
         )
     except PlotNotOffered as exc:
         print(t("brochure.not_offered", lang, id=exc.feature_id), file=sys.stderr)

@@ -6,12 +6,17 @@ Nothing secret is committed: the 天地图 key comes from ``TIANDITU_KEY`` or fr
 Without ``LANDMAP_DATA`` the app works on a copy of the bundled sample in its state folder
 (``LANDMAP_STATE_DIR``, default ``~/.local/share/landmap``): trying out an import or a status
 update must never change the file in the repository.
+
+``LANDMAP_DATABASE_URL`` (or ``[database] url = "…"`` in secrets) puts the app and every
+command on a PostGIS database instead (``landmap.store.open``); the GeoPackage settings are then
+not used for the data.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +55,9 @@ class Settings:
     # The offline basemap: an MBTiles/PMTiles file the district already has (LANDMAP_TILES),
     # served by the app itself (landmap/tiles/route.py). None: that basemap is not configured.
     tiles_path: Path | None = None
+    # A postgresql:// URL (it may carry a password: never shown to a user, never logged).
+    # Set: every read and write goes to that PostGIS database instead of the GeoPackage.
+    database_url: str | None = None
 
     def ensure_data_file(self) -> Path:
         """Seed the sample's working copy on first use; a user's own file is left alone."""
@@ -64,8 +72,9 @@ class Settings:
 def load_settings(
     environ: Mapping[str, str] | None = None, secrets: Mapping[str, object] | None = None
 ) -> Settings:
-    """Settings from ``LANDMAP_DATA``, ``LANDMAP_BOUNDARY``, ``TIANDITU_KEY``, ``LANDMAP_TILES``
-    and ``LANDMAP_INTERNAL_WITHOUT_SIGN_IN`` (or ``internal_without_sign_in = true`` in secrets).
+    """Settings from ``LANDMAP_DATA``, ``LANDMAP_DATABASE_URL``, ``LANDMAP_BOUNDARY``,
+    ``TIANDITU_KEY``, ``LANDMAP_TILES`` and ``LANDMAP_INTERNAL_WITHOUT_SIGN_IN`` (or
+    ``internal_without_sign_in = true`` in secrets).
 
     The environment wins over secrets, so an operator can override a deployment's file.
     """
@@ -73,15 +82,19 @@ def load_settings(
     secrets = secrets or {}
     key = str(env.get("TIANDITU_KEY") or secrets.get("tianditu_key") or "").strip()
     own_data = env.get("LANDMAP_DATA")
+    database_url = _database_url(env, secrets)
+    # On a database nothing is the bundled sample's working copy, even if it was copied in.
+    is_sample = not own_data and not database_url
     return Settings(
         data_path=Path(own_data) if own_data else state_dir(env) / BUNDLED_SAMPLE_PATH.name,
-        is_sample_data=not own_data,
+        is_sample_data=is_sample,
+        database_url=database_url,
         boundary_path=Path(env.get("LANDMAP_BOUNDARY") or DEFAULT_BOUNDARY_PATH),
         tianditu_key=key or None,
         promotion_contact=str(
             env.get("LANDMAP_PROMOTION_CONTACT") or secrets.get("promotion_contact") or ""
         ).strip()
-        or (SAMPLE_PROMOTION_CONTACT if not own_data else None),
+        or (SAMPLE_PROMOTION_CONTACT if is_sample else None),
         public_url=str(env.get("LANDMAP_PUBLIC_URL") or secrets.get("public_url") or "").strip()
         or DEFAULT_PUBLIC_URL,
         tiles_path=configured_path(env),
@@ -89,6 +102,30 @@ def load_settings(
             env.get("LANDMAP_INTERNAL_WITHOUT_SIGN_IN", secrets.get("internal_without_sign_in"))
         ),
     )
+
+
+def secrets_from_files(cwd: Path | None = None) -> dict[str, object]:
+    """What Streamlit would read as secrets, for the commands: ``~/.streamlit/secrets.toml``,
+    then ``.streamlit/secrets.toml`` of the current folder (the later file wins per key)."""
+    secrets: dict[str, object] = {}
+    for path in (
+        Path.home() / ".streamlit" / "secrets.toml",
+        (cwd or Path.cwd()) / ".streamlit" / "secrets.toml",
+    ):
+        try:
+            with open(path, "rb") as fh:
+                secrets.update(tomllib.load(fh))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue  # no file is the normal case; a broken one is Streamlit's to report
+    return secrets
+
+
+def _database_url(env: Mapping[str, str], secrets: Mapping[str, object]) -> str | None:
+    """``LANDMAP_DATABASE_URL``, else ``url`` of the ``[database]`` table in secrets."""
+    section = secrets.get("database")
+    from_secrets = section.get("url") if isinstance(section, Mapping) else None
+    url = str(env.get("LANDMAP_DATABASE_URL") or from_secrets or "").strip()
+    return url or None
 
 
 def _is_yes(value: object) -> bool:

@@ -11,6 +11,15 @@ import pytest
 import shapely
 
 from landmap.layers import LAYER_BY_ID, LayerSpec
+from tests.postgis_server import (
+    _close_connection_pools,
+    database_url,
+    postgres_server,
+    restartable_server,
+)
+
+# The PostGIS fixtures, for every test folder (one throw-away server per session, on demand).
+__all__ = ["_close_connection_pools", "database_url", "postgres_server", "restartable_server"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from landmap.access import Audience, audience_for
 from landmap.accounts import Account
-from landmap.config import Settings, load_settings
+from landmap.config import Settings
 from landmap.dataset import Dataset
 from landmap.deadlines import today_shanghai
 from landmap.escaping import md_escape
@@ -20,10 +20,12 @@ from landmap.query import (
     filter_features,
     first_rows,
 )
+from landmap.store import StoreError
+from landmap.store.open import uses_database
 from landmap.ui import state
 from landmap.ui.auth import render_sign_in, signed_in_account
 from landmap.ui.dashboard import render_dashboard
-from landmap.ui.data import get_dataset, get_tracking, view_frames
+from landmap.ui.data import app_settings, get_dataset, get_tracking, view_frames
 from landmap.ui.data_page import render_data_page
 from landmap.ui.detail import render_detail
 from landmap.ui.exports_panel import render_exports
@@ -36,6 +38,7 @@ from landmap.ui.presentation import render_presentation
 from landmap.ui.progress_panel import render_edit_form, render_progress
 from landmap.ui.promotion_panel import render_comparison, render_selling_facts, shortlisted_facts
 from landmap.ui.sidebar import render_data_sidebar, render_language, render_sidebar
+from landmap.ui.store_down import render_store_down
 from landmap.ui.tables import (
     TABLE_ROW_LIMIT,
     apply_table_selection,
@@ -47,16 +50,23 @@ FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 _SAMPLE_TOLD = "_sample_note_shown"
 
 
-def _secrets() -> dict:
-    try:
-        return dict(st.secrets)
-    except Exception:  # no secrets.toml is the normal case, not an error
-        return {}
-
-
 def main() -> None:
-    settings = load_settings(secrets=_secrets())
+    settings = app_settings()
     state.init_from_url()
+    if not uses_database(settings):  # a GeoPackage's problems are data-quality notices
+        _render_page(settings)
+        return
+    # At the top of the page: where the message goes if the database fails later in this run.
+    notice = st.container()
+    try:
+        _render_page(settings)
+    except StoreError as exc:  # the database is unreachable: say so, retry, no traceback
+        state.keep_undrawn_widget_state()  # the filters were not drawn: keep them
+        with notice:
+            render_store_down(settings, exc, state.lang())
+
+
+def _render_page(settings: Settings) -> None:
     # The audience is decided here, on the server, from the account read again this run.
     account = signed_in_account()
     audience = audience_for(

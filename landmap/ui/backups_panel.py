@@ -8,7 +8,8 @@ import streamlit as st
 from landmap.config import Settings
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID
-from landmap.store import GpkgStore, StoreError
+from landmap.store import StoreError
+from landmap.store.open import BACKUP_METHODS, offers, open_store
 from landmap.ui.auth import editor_or_none
 from landmap.ui.messages import flash, show_flash
 
@@ -16,8 +17,12 @@ _RESTORE_RESULT = "_restore_result"
 
 
 def render_backups(settings: Settings, lang: str) -> None:
-    store = GpkgStore(settings.ensure_data_file())
+    store = open_store(settings)
     show_flash(_RESTORE_RESULT)
+    if not offers(store, BACKUP_METHODS):
+        feature = t("store.feature_backups", lang)
+        st.info(t("store.not_here", lang, feature=feature, source=store.source_name))
+        return
     backups = store.backups()
     st.caption(t("data.backups_intro", lang))
     if not backups:
@@ -64,7 +69,7 @@ def _restore(settings: Settings, backup_id: str, lang: str) -> None:
     if account is None:
         flash(_RESTORE_RESULT, "error", t("data.editors_only", lang))
         return
-    store = GpkgStore(settings.ensure_data_file())
+    store = open_store(settings)
     try:
         saved = store.restore(backup_id, expected_version=store.version(), user=account.name)
     except StoreError as exc:

@@ -16,7 +16,6 @@ import pandas as pd
 import streamlit as st
 
 from landmap.brief import make_brief
-from landmap.config import load_settings
 from landmap.deadlines import DeadlineState, Milestone, overdue_and_due_soon, parse_milestones
 from landmap.edits import describe_changes
 from landmap.escaping import md_escape
@@ -41,8 +40,10 @@ from landmap.progress_stats import (
     statuses_reached_by_month,
 )
 from landmap.query import describe_filter, layer_totals
+from landmap.store.open import open_store
 from landmap.tracking import Tracking
 from landmap.ui import state
+from landmap.ui.data import app_settings
 
 # One late table per responsible unit: "dashboard_late_0", "dashboard_late_1", …
 DASHBOARD_LATE_TABLE = "dashboard_late"
@@ -129,8 +130,8 @@ def _render_brief_download(
     weeks: dict[str, int],
     lang: str,
 ) -> None:
-    settings = load_settings()
-    note = t("picture.note", lang, source=settings.data_path.name)
+    settings = app_settings()
+    note = t("picture.note", lang, source=open_store(settings).source_name)
     if settings.is_sample_data:
         note += t("picture.sample", lang)
     # Made only when clicked: drawing the page takes a moment, most reruns never need it.

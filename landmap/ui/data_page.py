@@ -29,7 +29,8 @@ from landmap.ingest.plan import (
 from landmap.ingest.problems import ImportRejected
 from landmap.ingest.validate import ImportMode
 from landmap.layers import LAYER_BY_ID, LAYERS, get_layer
-from landmap.store import GpkgStore, StoreConflict, StoreError
+from landmap.store import StoreConflict, StoreError
+from landmap.store.open import BACKUP_METHODS, offers, open_store
 from landmap.ui.auth import editor_or_none
 from landmap.ui.backups_panel import render_backups
 from landmap.ui.ledger_import import render_ledger_import
@@ -77,6 +78,8 @@ def render_data_page(settings: Settings, dataset: Dataset, lang: str) -> None:
 def _render_import(settings: Settings, dataset: Dataset, lang: str) -> None:
     show_flash(_RESULT)
     st.caption(t("data.import_intro", lang))
+    if not writes_layers(settings, lang):
+        return
     render_templates(lang)
     upload = file_picker(
         t("data.file", lang),
@@ -169,7 +172,7 @@ def _check(
     district = None
     if dataset.boundary is not None and not dataset.boundary.empty:
         district = dataset.boundary.union_all()
-    store = GpkgStore(settings.ensure_data_file())
+    store = open_store(settings)
     with st.spinner(t("data.checking", lang)):
         try:
             plan = prepare_import(data, filename, options, store, district, Limits())
@@ -322,7 +325,7 @@ def _commit(settings: Settings, lang: str) -> None:
     if checked is None:
         return
     try:
-        store = GpkgStore(settings.ensure_data_file())
+        store = open_store(settings)
         backup = commit_import(checked.plan, store, user=account.name)
     except ImportRejected as exc:
         flash(_RESULT, "error", exc.problem.text(lang))
@@ -340,6 +343,17 @@ def _commit(settings: Settings, lang: str) -> None:
         t("data.imported", lang, count=len(checked.plan.features), backup=backup.id),
     )
     _reset_import()
+
+
+def writes_layers(settings: Settings, lang: str) -> bool:
+    """Whether the store can replace a layer with a backup (imports, restores); if not, the
+    page says so instead of offering what would fail."""
+    store = open_store(settings)
+    if offers(store, BACKUP_METHODS):
+        return True
+    feature = t("store.feature_backups", lang)
+    st.info(t("store.not_here", lang, feature=feature, source=store.source_name))
+    return False
 
 
 def _reset_import() -> None:

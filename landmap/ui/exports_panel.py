@@ -22,7 +22,8 @@ from landmap.i18n import t
 from landmap.ledger import ledger_workbook
 from landmap.query import find_feature
 from landmap.report_picture import map_picture
-from landmap.store import GpkgStore
+from landmap.store import TrackingStore
+from landmap.store.open import open_store
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PICTURE_MIME = {"png": "image/png", "pdf": "application/pdf"}
@@ -61,7 +62,7 @@ def render_exports(
             width="stretch",
         )
 
-    store = GpkgStore(settings.ensure_data_file())
+    store = open_store(settings)
     if audience.is_staff:
         st.markdown(f"**{t('export.ledger_title', lang)}**")
         st.caption(t("export.ledger_help", lang))
@@ -132,7 +133,7 @@ def _export(
 
 
 def _ledger(
-    store: GpkgStore, frames: Mapping[str, gpd.GeoDataFrame], lang: str, filter_text: str
+    store: TrackingStore, frames: Mapping[str, gpd.GeoDataFrame], lang: str, filter_text: str
 ) -> bytes:
     versions = store.versions_by_layer(frames)
     return ledger_workbook(frames, lang, versions, filter_text=filter_text)

@@ -35,7 +35,8 @@ from landmap.interest import (
     interest_counts,
 )
 from landmap.layers import LayerSpec
-from landmap.store import GpkgStore, StoreError
+from landmap.store import StoreError
+from landmap.store.open import LEAD_METHODS, offers, open_store, store_for_key, store_key
 from landmap.ui.data import view_frames
 from landmap.ui.messages import flash, show_flash
 
@@ -60,8 +61,8 @@ def submission_limiter() -> SubmissionLimiter:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _leads(path: str, version: str) -> pd.DataFrame:
-    return GpkgStore(path).interest_leads()
+def _leads(key: str, version: str) -> pd.DataFrame:
+    return store_for_key(key).interest_leads()
 
 
 def public_plots(settings: Settings, dataset: Dataset) -> dict[str, str]:
@@ -80,6 +81,8 @@ def render_interest(
     if found is None or found[0].id not in INTEREST_LAYERS:
         return
     feature_id = str(found[1]["id"])
+    if not _keeps_leads(settings, audience, lang):
+        return
     if audience.is_staff:
         _render_plot_leads(settings, dataset, feature_id, lang)
         return
@@ -115,6 +118,18 @@ def render_interest(
         st.caption(t("interest.privacy", lang))
 
 
+def _keeps_leads(settings: Settings, audience: Audience, lang: str) -> bool:
+    """Whether the store keeps leads; if not, staff are told so and the public see no form
+    (it could not be kept)."""
+    store = open_store(settings)
+    if offers(store, LEAD_METHODS):
+        return True
+    if audience.is_staff:
+        feature = t("store.feature_leads", lang)
+        st.caption(t("store.not_here", lang, feature=feature, source=store.source_name))
+    return False
+
+
 def _key(name: str, feature_id: str) -> str:
     return f"interest_{name}__{feature_id}"
 
@@ -127,7 +142,12 @@ def _submit(settings: Settings, feature_id: str, lang: str) -> None:
         **{name: str(state.get(_key(name, feature_id)) or "") for name in _FIELDS},
         plot_ids=tuple(str(p) for p in state.get(_key("plots", feature_id)) or ()),
     )
-    checked = check_interest(draft, public_plots(settings, get_dataset(settings)))
+    try:
+        checked = check_interest(draft, public_plots(settings, get_dataset(settings)))
+    except StoreError as exc:  # the database went away: the lead was not kept
+        log.warning("interest not saved: %s", exc)
+        flash(_RESULT, "error", t("interest.store_error", lang))
+        return
     if not isinstance(checked, InterestLead):
         lines = [
             t(
@@ -146,7 +166,7 @@ def _submit(settings: Settings, feature_id: str, lang: str) -> None:
         flash(_RESULT, "conflict", t("interest.limited", lang, minutes=max(1, round(wait_s / 60))))
         return
     try:
-        GpkgStore(settings.ensure_data_file()).add_interest(checked, lang=lang)
+        open_store(settings).add_interest(checked, lang=lang)
     except StoreError as exc:
         log.warning("interest not saved: %s", exc)
         flash(_RESULT, "error", t("interest.store_error", lang))
@@ -161,8 +181,7 @@ def _submit(settings: Settings, feature_id: str, lang: str) -> None:
 
 
 def _staff_leads(settings: Settings) -> pd.DataFrame:
-    path = settings.ensure_data_file()
-    return _leads(str(path), GpkgStore(path).version())
+    return _leads(store_key(settings), open_store(settings).version())
 
 
 def _plot_names(frames: Mapping[str, pd.DataFrame]) -> dict[str, str]:
@@ -201,6 +220,8 @@ def render_interest_list(
         return
     st.subheader(t("interest.list_title", lang))
     st.caption(t("interest.list_intro", lang))
+    if not _keeps_leads(settings, audience, lang):
+        return
     leads = _staff_leads(settings)
     if leads.empty:
         st.info(t("interest.list_empty", lang))

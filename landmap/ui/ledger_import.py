@@ -19,7 +19,8 @@ from landmap.i18n import t
 from landmap.ingest.problems import ImportRejected
 from landmap.layers import LAYERS
 from landmap.ledger import LedgerDiff, apply_ledger, ledger_import_report, read_ledger
-from landmap.store import EditConflict, GpkgStore, StoreError
+from landmap.store import EditConflict, StoreError
+from landmap.store.open import open_store
 from landmap.ui.auth import editor_or_none
 from landmap.ui.messages import clear_file_picker, drop_hint, file_picker, flash, show_flash
 
@@ -53,7 +54,7 @@ def render_ledger_import(settings: Settings, dataset: Dataset, lang: str) -> Non
         return
     data = upload.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    store = GpkgStore(settings.ensure_data_file())
+    store = open_store(settings)
     version = store.version()
     checked: _CheckedLedger | None = st.session_state.get(_LEDGER)
     if checked is None or (checked.digest, checked.store_version) != (digest, version):
@@ -108,7 +109,7 @@ def _apply_ledger(settings: Settings, lang: str) -> None:
         return
     if checked is None:
         return
-    store = GpkgStore(settings.ensure_data_file())
+    store = open_store(settings)
     try:
         applied = apply_ledger(store, checked.diff, account.name, checked.file_name)
     except EditConflict as exc:

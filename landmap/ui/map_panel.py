@@ -19,6 +19,7 @@ from landmap.maplegend import legend_group, map_legend
 from landmap.mapview import base_map, build_feature_groups, feature_bounds, initial_bounds
 from landmap.places import load_places
 from landmap.query import find_feature
+from landmap.store.open import store_key
 from landmap.ui import data, state
 from landmap.ui.layout import MAP_FRAME_CSS
 from landmap.viewport import REGISTRY, build_view, is_large
@@ -107,7 +108,7 @@ def _large_group(
     if not is_large([len(frame) for frame in shown.values()]):
         return None
     key = (
-        str(settings.data_path),
+        store_key(settings),
         dataset.version,
         data.today(),
         audience.value,

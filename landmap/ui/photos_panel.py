@@ -8,7 +8,6 @@ keys carry the audience too). Uploads are decoded and re-encoded in a sandboxed 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -20,7 +19,8 @@ from landmap.escaping import md_escape
 from landmap.i18n import t
 from landmap.layers import LayerSpec
 from landmap.photos import PhotoInfo, PhotoLimits, PhotoRejected, save_upload
-from landmap.store import FeatureNotFound, GpkgStore, StoreError
+from landmap.store import FeatureNotFound, StoreError
+from landmap.store.open import PHOTO_METHODS, offers, open_store, store_for_key, store_key
 from landmap.ui.auth import editor_or_none
 from landmap.ui.messages import drop_hint, flash, show_flash
 
@@ -32,16 +32,18 @@ PER_ROW = 3
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _photos(path: str, version: str, feature_id: str, audience: str) -> list[PhotoInfo]:
+def _photos(key: str, version: str, feature_id: str, audience: str) -> list[PhotoInfo]:
     # ``version`` and ``audience`` are part of the key: a change, or another reader, reads anew.
-    return GpkgStore(path).photos(feature_id, audience=Audience(audience))
+    return store_for_key(key).photos(feature_id, audience=Audience(audience))
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
 def _photo_bytes(
-    path: str, version: str, photo_id: str, audience: str, thumbnail: bool
+    key: str, version: str, photo_id: str, audience: str, thumbnail: bool
 ) -> bytes | None:
-    return GpkgStore(path).photo_bytes(photo_id, audience=Audience(audience), thumbnail=thumbnail)
+    return store_for_key(key).photo_bytes(
+        photo_id, audience=Audience(audience), thumbnail=thumbnail
+    )
 
 
 def render_photos(
@@ -57,10 +59,16 @@ def render_photos(
         return
     spec, row = found
     feature_id = str(row["id"])
-    path = str(settings.ensure_data_file())
-    version = GpkgStore(path).version()
-    photos = _photos(path, version, feature_id, audience.value)
+    store = open_store(settings)
     can_edit = account is not None and account.can_edit
+    if not offers(store, PHOTO_METHODS):  # not on this backend yet: say so to editors only
+        if can_edit:
+            feature = t("store.feature_photos", lang)
+            st.caption(t("store.not_here", lang, feature=feature, source=store.source_name))
+        return
+    key = store_key(settings)  # what the caches and callbacks reopen the store from
+    version = store.version()
+    photos = _photos(key, version, feature_id, audience.value)
     if not photos and not can_edit:
         return  # nothing to show a reader: no empty heading
     st.markdown(f"**{t('photos.title', lang)}**")
@@ -71,15 +79,15 @@ def render_photos(
         columns = st.columns(PER_ROW)
         for column, photo in zip(columns, photos[start : start + PER_ROW], strict=False):
             with column:
-                _render_one(path, version, photo, audience, can_edit, lang)
+                _render_one(key, version, photo, audience, can_edit, lang)
     if can_edit:
-        _render_upload(path, spec, feature_id, lang)
+        _render_upload(key, spec, feature_id, lang)
 
 
 def _render_one(
-    path: str, version: str, photo: PhotoInfo, audience: Audience, can_edit: bool, lang: str
+    key: str, version: str, photo: PhotoInfo, audience: Audience, can_edit: bool, lang: str
 ) -> None:
-    thumb = _photo_bytes(path, version, photo.photo_id, audience.value, True)
+    thumb = _photo_bytes(key, version, photo.photo_id, audience.value, True)
     if thumb is None:
         return
     st.image(thumb, width="stretch")
@@ -89,7 +97,7 @@ def _render_one(
         icon=":material/zoom_in:",
         type="tertiary",
     ):
-        _show_large(path, version, photo, audience.value, lang)
+        _show_large(key, version, photo, audience.value, lang)
     if audience.is_staff and not photo.public:
         st.badge(t("photos.internal", lang), color="orange", help=t("photos.internal_help", lang))
     if photo.caption:
@@ -101,26 +109,26 @@ def _render_one(
                 t(f"photos.{flip}", lang),
                 key=f"photo_flip_{photo.photo_id}",
                 on_click=_set_public,
-                args=(path, photo.photo_id, not photo.public, lang),
+                args=(key, photo.photo_id, not photo.public, lang),
             )
             st.button(
                 t("photos.delete", lang),
                 key=f"photo_delete_{photo.photo_id}",
                 on_click=_delete,
-                args=(path, photo.photo_id, lang),
+                args=(key, photo.photo_id, lang),
                 icon=":material/delete:",
                 type="primary",
             )
 
 
-def _show_large(path: str, version: str, photo: PhotoInfo, audience: str, lang: str) -> None:
+def _show_large(key: str, version: str, photo: PhotoInfo, audience: str, lang: str) -> None:
     # Decorated here, not at import, so that the dialog's title is in the reader's language.
     dialog = st.dialog(t("photos.title", lang), width="large")(_large_photo)
-    dialog(path, version, photo, audience, lang)
+    dialog(key, version, photo, audience, lang)
 
 
-def _large_photo(path: str, version: str, photo: PhotoInfo, audience: str, lang: str) -> None:
-    image = _photo_bytes(path, version, photo.photo_id, audience, False)
+def _large_photo(key: str, version: str, photo: PhotoInfo, audience: str, lang: str) -> None:
+    image = _photo_bytes(key, version, photo.photo_id, audience, False)
     if image is not None:
         st.image(image, width="stretch")
     if photo.caption:
@@ -130,7 +138,7 @@ def _large_photo(path: str, version: str, photo: PhotoInfo, audience: str, lang:
         st.caption(md_escape(t("photos.by", lang, who=photo.uploaded_by, when=when)))
 
 
-def _render_upload(path: str, spec: LayerSpec, feature_id: str, lang: str) -> None:
+def _render_upload(key: str, spec: LayerSpec, feature_id: str, lang: str) -> None:
     with (
         st.expander(t("photos.upload", lang), icon=":material/add_a_photo:"),
         st.form(f"photo_upload_{feature_id}", clear_on_submit=True, border=False),
@@ -150,13 +158,13 @@ def _render_upload(path: str, spec: LayerSpec, feature_id: str, lang: str) -> No
         st.form_submit_button(
             t("photos.submit", lang),
             on_click=_upload,
-            args=(path, spec.id, feature_id, lang),
+            args=(key, spec.id, feature_id, lang),
             icon=":material/upload:",
         )
         st.caption(t("photos.privacy", lang))
 
 
-def _upload(path: str, layer_id: str, feature_id: str, lang: str) -> None:
+def _upload(key: str, layer_id: str, feature_id: str, lang: str) -> None:
     account = editor_or_none()  # re-checked at the moment of writing
     if account is None:
         flash(_RESULT, "error", t("photos.not_allowed", lang))
@@ -167,7 +175,7 @@ def _upload(path: str, layer_id: str, feature_id: str, lang: str) -> None:
         return
     try:
         save_upload(
-            GpkgStore(Path(path)),
+            store_for_key(key),
             layer_id,
             feature_id,
             upload.getvalue(),
@@ -189,26 +197,26 @@ def _upload(path: str, layer_id: str, feature_id: str, lang: str) -> None:
     flash(_RESULT, "ok", t("photos.uploaded", lang))
 
 
-def _set_public(path: str, photo_id: str, public: bool, lang: str) -> None:
+def _set_public(key: str, photo_id: str, public: bool, lang: str) -> None:
     account = editor_or_none()
     if account is None:
         flash(_RESULT, "error", t("photos.not_allowed", lang))
         return
     try:
-        GpkgStore(Path(path)).set_photo_public(photo_id, public, user=account.name)
+        store_for_key(key).set_photo_public(photo_id, public, user=account.name)
     except StoreError as exc:
         flash(_RESULT, "error", t("photos.store_error", lang, detail=exc.detail))
         return
     flash(_RESULT, "ok", t("photos.changed", lang))
 
 
-def _delete(path: str, photo_id: str, lang: str) -> None:
+def _delete(key: str, photo_id: str, lang: str) -> None:
     account = editor_or_none()
     if account is None:
         flash(_RESULT, "error", t("photos.not_allowed", lang))
         return
     try:
-        GpkgStore(Path(path)).delete_photo(photo_id, user=account.name)
+        store_for_key(key).delete_photo(photo_id, user=account.name)
     except StoreError as exc:
         flash(_RESULT, "error", t("photos.store_error", lang, detail=exc.detail))
         return

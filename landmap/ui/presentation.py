@@ -19,7 +19,7 @@ from landmap.layers import LAYER_BY_ID
 from landmap.promotion import selling_facts
 from landmap.promotion.brochure import plot_map_png, public_photos
 from landmap.query import find_feature
-from landmap.store import GpkgStore
+from landmap.store.open import PHOTO_METHODS, offers, open_store
 from landmap.ui import state
 from landmap.ui.data import view_frames
 
@@ -93,7 +93,9 @@ def render_presentation(settings: Settings, dataset: Dataset, lang: str) -> None
         st.image(_map_png(dataset.version, ids[index], frames, dataset.boundary), width="stretch")
     with right:
         st.html(_slide_html(facts, lang))
-        for jpeg, caption in public_photos(GpkgStore(settings.ensure_data_file()))(ids[index])[:1]:
+        store = open_store(settings)
+        shown = public_photos(store)(ids[index])[:1] if offers(store, PHOTO_METHODS) else []
+        for jpeg, caption in shown:
             st.image(jpeg, width="stretch")
             if caption:
                 st.caption(md_escape(caption))  # the uploader's words, shown as text

@@ -1,7 +1,7 @@
 """Progress in the detail panel: the edit form (editors only, drawn right under the
 headline by the caller), deadlines and the timeline.
 
-Every save goes through ``landmap.edits`` (the rules) and ``GpkgStore.apply_edits`` (one
+Every save goes through ``landmap.edits`` (the rules) and the store's ``apply_edits`` (one
 transaction with its history). The role is re-read inside the save handler itself, so hiding
 the form is not what protects the data (security.md §2.5 A3).
 """
@@ -29,7 +29,8 @@ from landmap.escaping import md_escape, md_text
 from landmap.history import TimelineEntry, restore_changes, timeline
 from landmap.i18n import plural, t
 from landmap.layers import FieldKind, FieldSpec, LayerSpec
-from landmap.store import EditConflict, FeatureNotFound, GpkgStore, StoreError
+from landmap.store import EditConflict, FeatureNotFound, StoreError
+from landmap.store.open import open_store
 from landmap.tracking import Tracking
 from landmap.ui.auth import editor_or_none
 from landmap.ui.messages import flash, show_flash
@@ -249,7 +250,7 @@ def _apply(
     source: str,
     lang: str,
 ) -> None:
-    store = GpkgStore(settings.ensure_data_file())
+    store = open_store(settings)
     try:
         store.apply_edits([edit], user=user, note=note, source=source)
     except EditConflict as exc:

@@ -25,7 +25,7 @@ from landmap.promotion import MAX_SHORTLIST, compare, selling_facts
 from landmap.promotion.brochure import LANGS, make_brochure, public_photos
 from landmap.promotion.facts import SellingFacts
 from landmap.query import find_feature
-from landmap.store import GpkgStore
+from landmap.store.open import PHOTO_METHODS, offers, open_store
 from landmap.ui import state
 from landmap.ui.data import view_frames
 
@@ -180,6 +180,7 @@ def _brochure_button(
 def _brochure_pdf(
     feature_ids: tuple[str, ...], settings: Settings, dataset: Dataset, brochure_lang: str
 ) -> bytes:
+    store = open_store(settings)
     return make_brochure(
         feature_ids,
         view_frames(settings, dataset, Audience.PUBLIC),
@@ -189,7 +190,7 @@ def _brochure_pdf(
         boundary=dataset.boundary,
         as_of=datetime.now(SHANGHAI),
         is_sample=settings.is_sample_data,
-        photos=public_photos(GpkgStore(settings.ensure_data_file())),
+        photos=public_photos(store) if offers(store, PHOTO_METHODS) else None,
     )
 
 

@@ -8,6 +8,7 @@ read once per session (a shared link restores the view) and written at the end o
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from landmap.access import Audience
 from landmap.i18n import DEFAULT_LANGUAGE, normalise_language
@@ -151,11 +152,25 @@ def keep_widget_state() -> None:
     Streamlit forgets a widget's value when a run does not draw the widget; assigning the
     value back makes it ordinary session state until the widget returns.
     """
-    keys = [LANG, SUBDISTRICTS, SEARCH, BASEMAP, COLOUR, DEADLINES, VIEW, *PLOT_FILTER_KEYS]
-    keys += [layer_key(s.id) for s in LAYERS] + [status_key(s.id) for s in LAYERS]
-    for key in keys:
+    for key in _sidebar_keys():
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
+
+
+def keep_undrawn_widget_state() -> None:
+    """``keep_widget_state`` for a run that stopped part-way (the database went away): the
+    widgets drawn before the stop keep their values anyway and may not be assigned to."""
+    for key in _sidebar_keys():
+        if key in st.session_state:
+            try:
+                st.session_state[key] = st.session_state[key]
+            except StreamlitAPIException:  # drawn in this run already
+                continue
+
+
+def _sidebar_keys() -> list[str]:
+    keys = [LANG, SUBDISTRICTS, SEARCH, BASEMAP, COLOUR, DEADLINES, VIEW, *PLOT_FILTER_KEYS]
+    return keys + [layer_key(s.id) for s in LAYERS] + [status_key(s.id) for s in LAYERS]
 
 
 def restrict_to(audience: Audience, can_edit: bool) -> None:

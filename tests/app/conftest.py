@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPO_ROOT
+from landmap.store.open import AnyStore
+from tests.conftest import REPO_ROOT, SAMPLE_GPKG
 
 APP = str(REPO_ROOT / "streamlit_app.py")
 
@@ -24,13 +29,18 @@ def make_app(monkeypatch):
 
     Nobody is signed in, so the app shows its public view; ``staff=True`` turns on the
     deployment setting that shows the internal view without sign-in (an open intranet).
+    ``database_url`` puts the app on that PostGIS database (``LANDMAP_DATABASE_URL``).
     """
 
-    def factory(data_path=None, query=None, staff=False) -> AppTest:
+    def factory(data_path=None, query=None, staff=False, database_url=None) -> AppTest:
         if data_path is not None:
             monkeypatch.setenv("LANDMAP_DATA", str(data_path))
         else:
             monkeypatch.delenv("LANDMAP_DATA", raising=False)
+        if database_url is not None:
+            monkeypatch.setenv("LANDMAP_DATABASE_URL", database_url)
+        else:
+            monkeypatch.delenv("LANDMAP_DATABASE_URL", raising=False)
         monkeypatch.delenv("TIANDITU_KEY", raising=False)
         if staff:
             monkeypatch.setenv("LANDMAP_INTERNAL_WITHOUT_SIGN_IN", "1")
@@ -42,3 +52,45 @@ def make_app(monkeypatch):
         return at.run()
 
     return factory
+
+
+@dataclass
+class Placed:
+    """Data put where the app reads it: ``make_app(**placed.app_args, …)``; ``store`` reads
+    back what the app wrote."""
+
+    store: AnyStore
+    app_args: dict = field(default_factory=dict)
+
+
+@pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
+def place_data(request):
+    """Runs a test on both stores: ``place_data(path)`` serves the GeoPackage at ``path`` as it
+    is, or copied (``db copy``) into a fresh PostGIS database the app is then pointed at."""
+
+    def place(path: Path) -> Placed:
+        from landmap.store import GpkgStore
+
+        if request.param == "gpkg":
+            return Placed(GpkgStore(path), {"data_path": path})
+        url = request.getfixturevalue("database_url")
+        return Placed(copy_into_database(path, url), {"database_url": url})
+
+    return place
+
+
+def copy_into_database(path: Path, url: str) -> AnyStore:
+    """``python -m landmap db init`` and ``db copy PATH URL``, as an administrator would."""
+    from landmap.cli import main
+    from landmap.store.open import store_for_key
+
+    assert main(["db", "--url", url, "init"]) == 0
+    assert main(["db", "copy", str(path), url]) == 0
+    return store_for_key(url)
+
+
+@pytest.fixture
+def sample_copy(tmp_path) -> Path:
+    path = tmp_path / "sample.gpkg"
+    shutil.copyfile(SAMPLE_GPKG, path)
+    return path

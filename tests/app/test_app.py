@@ -42,8 +42,9 @@ def test_opens_in_chinese_with_the_sample_notice(make_app):
     assert map_element(at) is not None
 
 
-def test_status_filter_applies_to_every_layer_with_that_code(make_app):
-    at = make_app(staff=True)  # 已开工 plots are not offered: not in the public view
+def test_status_filter_applies_to_every_layer_with_that_code(make_app, place_data, sample_copy):
+    # 已开工 plots are not offered: not in the public view
+    at = make_app(**place_data(sample_copy).app_args, staff=True)
     total = shown_count(at)
     at.multiselect(key="status__idle_land").select("under_construction").run()
     assert at.multiselect(key="status__renovation").value == ["under_construction"]
@@ -83,8 +84,8 @@ def test_link_restores_filters_and_selection(make_app):
     assert at.query_params["plot"] == "XQ-XZ-001"
 
 
-def test_detail_panel_shows_area_dates_and_layer_fields(make_app):
-    at = make_app(query={"plot": "XQ-LJ-001"})
+def test_detail_panel_shows_area_dates_and_layer_fields(make_app, place_data, sample_copy):
+    at = make_app(**place_data(sample_copy).app_args, query={"plot": "XQ-LJ-001"})
     text = all_text(at)
     assert "面积（亩）" in text and "面积（m²）" in text
     for heading in ("基本信息", "关键日期", "老旧小区信息"):

@@ -46,9 +46,9 @@ def detail_labels(at) -> str:
     return "\n".join(e.proto.body for e in at.get("html"))
 
 
-def test_a_visitor_gets_the_public_view_of_a_plot(make_app, seeded):
+def test_a_visitor_gets_the_public_view_of_a_plot(make_app, seeded, place_data):
     path, secrets = seeded
-    at = make_app(path, query={"plot": INTERNAL_PLOT})
+    at = make_app(**place_data(path).app_args, query={"plot": INTERNAL_PLOT})
     assert not at.exception
     shown = every_text(at)
     assert "公开视图" in shown
@@ -72,9 +72,9 @@ def test_a_visitor_opening_a_staff_link_gets_the_public_map(make_app, seeded):
     assert not [s for s in secrets if s in every_text(at)]
 
 
-def test_a_signed_in_viewer_gets_the_internal_view(make_app, seeded):
+def test_a_signed_in_viewer_gets_the_internal_view(make_app, seeded, place_data):
     path, secrets = seeded
-    at = sign_in(make_app(path, query={"plot": INTERNAL_PLOT}), "li")
+    at = sign_in(make_app(**place_data(path).app_args, query={"plot": INTERNAL_PLOT}), "li")
     shown = every_text(at)
     assert "内部视图" in shown
     assert set(secrets) <= set(s for s in secrets if s in shown)
@@ -99,9 +99,11 @@ def test_an_account_removed_after_sign_in_loses_the_internal_view_on_the_next_re
     assert not [s for s in secrets if s in shown]
 
 
-def test_an_open_intranet_is_an_explicit_setting_that_still_allows_no_edit(make_app, seeded):
+def test_an_open_intranet_is_an_explicit_setting_that_still_allows_no_edit(
+    make_app, seeded, place_data
+):
     path, secrets = seeded
-    at = make_app(path, query={"plot": INTERNAL_PLOT}, staff=True)
+    at = make_app(**place_data(path).app_args, query={"plot": INTERNAL_PLOT}, staff=True)
     shown = every_text(at)
     assert "内部视图" in shown and secrets[0] in shown
     assert "更新进度" not in expander_labels(at)

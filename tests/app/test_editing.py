@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -75,19 +76,23 @@ def save(at, note):
     return at
 
 
-def new_history(path, since):
-    return GpkgStore(path).history(PLOT).iloc[since:]
+def new_history(path_or_store, since):
+    store = GpkgStore(path_or_store) if isinstance(path_or_store, Path) else path_or_store
+    return store.history(PLOT).iloc[since:]
 
 
-def test_an_editor_saves_progress_with_a_note_and_it_is_in_the_history(make_app, data_copy):
-    seeded = len(GpkgStore(data_copy).history(PLOT))
-    at = sign_in(make_app(data_copy, query={"plot": PLOT}), "zhang")
+def test_an_editor_saves_progress_with_a_note_and_it_is_in_the_history(
+    make_app, data_copy, place_data
+):
+    placed = place_data(data_copy)
+    seeded = len(placed.store.history(PLOT))
+    at = sign_in(make_app(**placed.app_args, query={"plot": PLOT}), "zhang")
     assert "更新进度" in expander_labels(at)
     progress_input(at).set_value(35)
     save(at, "现场核实")
     assert not at.exception
     assert any("已保存" in s.value and "35%" in plain(s.value) for s in at.success)
-    (entry,) = new_history(data_copy, seeded).to_dict("records")
+    (entry,) = new_history(placed.store, seeded).to_dict("records")
     assert (entry["field"], entry["new_value"], entry["changed_by"]) == (
         "progress_pct",
         "35",
@@ -119,16 +124,19 @@ def test_an_account_demoted_after_sign_in_cannot_save(make_app, data_copy, accou
     assert "更新进度" not in expander_labels(at)  # and the form is gone
 
 
-def test_the_second_of_two_editors_gets_the_current_values_not_an_overwrite(make_app, data_copy):
-    seeded = len(GpkgStore(data_copy).history(PLOT))
-    first = sign_in(make_app(data_copy, query={"plot": PLOT}), "zhang")
-    second = sign_in(make_app(data_copy, query={"plot": PLOT}), "zhang")
+def test_the_second_of_two_editors_gets_the_current_values_not_an_overwrite(
+    make_app, data_copy, place_data
+):
+    placed = place_data(data_copy)
+    seeded = len(placed.store.history(PLOT))
+    first = sign_in(make_app(**placed.app_args, query={"plot": PLOT}), "zhang")
+    second = sign_in(make_app(**placed.app_args, query={"plot": PLOT}), "zhang")
     progress_input(first).set_value(20)
     save(first, "第一位")
     progress_input(second).set_value(80)
     save(second, "第二位")
     assert any("未保存" in w.value and "20%" in plain(w.value) for w in second.warning)
-    assert new_history(data_copy, seeded)["new_value"].tolist() == ["20"]
+    assert new_history(placed.store, seeded)["new_value"].tolist() == ["20"]
 
 
 def test_an_earlier_state_can_be_restored_and_the_restore_is_recorded(make_app, data_copy):

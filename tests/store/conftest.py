@@ -1,180 +1,18 @@
-"""A throw-away PostgreSQL + PostGIS server for the store tests, started once per test session.
+"""The store tests' fixtures: the contract suite's stores on both backends.
 
-The cluster lives in a temporary folder, listens on 127.0.0.1 only (and a unix socket in that
-folder), on a free port, and is stopped and removed after the session. ``initdb`` and
-``pg_ctl`` refuse to run as root (CI runs as root), so as root they run as the ``postgres``
-user. ``scripts/run-tests.sh`` installs Debian's ``postgresql-15-postgis-3``; without it the
-PostGIS tests are skipped with the reason, never silently passed.
-
-Each test gets a fresh database: a copy of a template (``CREATE DATABASE … TEMPLATE``) that
-already has the PostGIS extension, which takes milliseconds instead of seconds.
+The PostGIS server fixtures live in ``tests/postgis_server.py`` (shared with tests/app and
+tests/browser, registered in tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-POSTGIS_CONTROL = Path("/usr/share/postgresql/15/extension/postgis.control")
-TEMPLATE_DB = "landmap_template"
-
-
-@dataclass(frozen=True)
-class PostgresServer:
-    port: int
-    socket_dir: Path
-    superuser: str
-    data_dir: Path | None = None
-    options: str = ""
-    log: Path | None = None
-
-    def stop(self) -> None:
-        """Stop the server as a restart does: every client connection is cut. ``fast``, not
-        ``immediate``: this cluster runs without fsync or synchronous commit, so a crash-like
-        stop would lose the last commits, which is not what the tests are about."""
-        assert self.data_dir is not None
-        subprocess.run(
-            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast",
-                          "-w", "stop"]),
-            capture_output=True,
-            check=True,
-        )  # fmt: skip
-
-    def start(self) -> None:
-        assert self.data_dir is not None and self.log is not None
-        subprocess.run(
-            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data_dir), "-o", self.options,
-                          "-l", str(self.log), "-w", "-t", "60", "start"]),
-            capture_output=True,
-            check=True,
-        )  # fmt: skip
-
-    def url(self, dbname: str) -> str:
-        # TCP on loopback: the way the app will reach a server.
-        return f"postgresql://{self.superuser}@127.0.0.1:{self.port}/{dbname}"
-
-    def admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.url("postgres"), autocommit=True) as con:
-            con.execute(sql)  # test-only SQL with names made here, never user input
-
-    def new_database(self) -> str:
-        """A fresh database with PostGIS (a copy of the template); its URL."""
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        self.admin(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE_DB}')
-        return self.url(name)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    if not (PG_BIN / "initdb").exists() or not POSTGIS_CONTROL.exists():
-        pytest.skip("PostgreSQL 15 with PostGIS is not installed (scripts/run-tests.sh does it)")
-    with running_postgres() as server:
-        yield server
-
-
-@contextmanager
-def running_postgres() -> Iterator[PostgresServer]:
-    """Start a cluster in a temporary folder; stop it and remove the folder afterwards."""
-    root = Path(tempfile.mkdtemp(prefix="landmap-pg-"))
-    data, sockets = root / "data", root / "run"
-    sockets.mkdir()
-    superuser = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sockets, "postgres")
-    root.chmod(0o700)
-    port = _free_port()
-    subprocess.run(
-        _as_postgres(
-            [str(PG_BIN / "initdb"), "-D", str(data), "-U", superuser, "--auth=trust",
-             "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]
-        ),
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    # Loopback only, no fsync (a test cluster), small: the machine is shared.
-    options = (
-        f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sockets} "
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-        "-c shared_buffers=32MB -c max_connections=40"
-    )
-    started = subprocess.run(
-        _as_postgres(
-            [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
-             "-w", "-t", "60", "start"]
-        ),
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-    if started.returncode != 0:
-        log = (root / "log").read_text() if (root / "log").exists() else ""
-        shutil.rmtree(root, ignore_errors=True)
-        raise RuntimeError(f"postgres did not start: {started.stderr}\n{log[-2000:]}")
-    server = PostgresServer(port, sockets, superuser, data, options, root / "log")
-    try:
-        server.admin(f"CREATE DATABASE {TEMPLATE_DB}")
-        import psycopg
-
-        with psycopg.connect(server.url(TEMPLATE_DB), autocommit=True) as con:
-            con.execute("CREATE EXTENSION postgis")
-        yield server
-    finally:
-        subprocess.run(
-            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-            check=False,
-        )
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def restartable_server() -> Iterator[PostgresServer]:
-    """A cluster of its own, which a test may stop and start (the session's stays up)."""
-    if not (PG_BIN / "initdb").exists() or not POSTGIS_CONTROL.exists():
-        pytest.skip("PostgreSQL 15 with PostGIS is not installed (scripts/run-tests.sh does it)")
-    with running_postgres() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _close_connection_pools() -> Iterator[None]:
-    """Each test makes its own databases; their pools must not outlive it (the test server
-    allows 40 connections)."""
-    yield
-    from landmap.store.postgis_pool import close_pools
-
-    close_pools()
-
-
-@pytest.fixture
-def database_url(postgres_server: PostgresServer) -> str:
-    """A fresh, empty database with PostGIS (no landmap schema yet)."""
-    return postgres_server.new_database()
-
+from tests.postgis_server import PostgresServer
 
 # --- the contract suite's stores (test_store_contract, test_store_writes) --------------------
 

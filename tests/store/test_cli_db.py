@@ -17,7 +17,7 @@ from landmap.interest import InterestLead
 from landmap.store import GpkgStore, StoreError
 from landmap.store.postgis import PostgisStore
 from landmap.store.postgis_schema import MIGRATIONS, SCHEMA_VERSION
-from tests.store.conftest import PostgresServer
+from tests.postgis_server import PostgresServer
 
 pytestmark = pytest.mark.postgis
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -23,7 +23,8 @@ from landmap.store.postgis import PostgisStore
 from landmap.store.postgis_pool import shared_pool
 from landmap.store.postgis_schema import init_schema
 from landmap.store.transfer import copy_store
-from tests.store.conftest import SAMPLE, PostgresServer
+from tests.postgis_server import PostgresServer
+from tests.store.conftest import SAMPLE
 
 pytestmark = pytest.mark.postgis
 PLOT = "XQ-XZ-001"
