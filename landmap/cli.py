@@ -34,7 +34,7 @@ from landmap.ingest.problems import ImportRejected
 from landmap.ingest.validate import ImportMode
 from landmap.layers import LAYER_BY_ID
 from landmap.store import GpkgStore, StoreConflict, StoreError
-from landmap.store.open import BACKUP_METHODS, AnyStore, offers, open_store
+from landmap.store.open import AnyStore, open_store
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -177,16 +177,6 @@ def _store(args: argparse.Namespace) -> AnyStore:
     return open_store(load_settings(secrets=secrets_from_files()))
 
 
-def _writable_store(args: argparse.Namespace) -> AnyStore | None:
-    """The store, if it can replace a layer with a backup; else None, having said why."""
-    store = _store(args)
-    if offers(store, BACKUP_METHODS):
-        return store
-    feature = t("store.feature_backups", args.lang)
-    print(t("store.not_here", args.lang, feature=feature, source=store.source_name))
-    return None
-
-
 def _plan(args: argparse.Namespace):
     settings = load_settings()
     data = args.file.read_bytes()
@@ -242,9 +232,7 @@ def _import(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     if args.dry_run:
         return EXIT_OK
-    store = _writable_store(args)
-    if store is None:
-        return EXIT_PROBLEMS
+    store = _store(args)
     try:
         backup = commit_import(plan, store, user=args.user or getpass.getuser())
     except (StoreConflict, StoreError, ImportRejected) as exc:
@@ -279,9 +267,7 @@ def _boundary(args: argparse.Namespace) -> int:
 
 
 def _backups(args: argparse.Namespace) -> int:
-    store = _writable_store(args)
-    if store is None:
-        return EXIT_PROBLEMS
+    store = _store(args)
     for backup in store.backups():
         stamp = backup.created_at.strftime("%Y-%m-%d %H:%M:%S")
         print(
@@ -292,9 +278,7 @@ def _backups(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    store = _writable_store(args)
-    if store is None:
-        return EXIT_PROBLEMS
+    store = _store(args)
     try:
         undo = store.restore(
             args.backup_id, expected_version=store.version(), user=args.user or getpass.getuser()

@@ -20,7 +20,7 @@ from landmap.dataset import load_dataset
 from landmap.i18n import t
 from landmap.promotion.brochure import LANGS, PlotNotOffered, make_brochure, public_photos
 from landmap.store import GpkgStore
-from landmap.store.open import PHOTO_METHODS, AnyStore, offers
+from landmap.store.open import AnyStore
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 
@@ -67,7 +67,7 @@ def run_brochure(
             is_sample=settings.is_sample_data
             and isinstance(store, GpkgStore)
             and store.path == settings.data_path,
-            photos=public_photos(store) if offers(store, PHOTO_METHODS) else None,
+            photos=public_photos(store),
         )
     except PlotNotOffered as exc:
         print(t("brochure.not_offered", lang, id=exc.feature_id), file=sys.stderr)

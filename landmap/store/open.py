@@ -12,7 +12,6 @@ is ``store.source_name``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,13 +20,6 @@ from landmap.store.gpkg import GpkgStore
 from landmap.store.postgis import PostgisStore
 
 AnyStore = GpkgStore | PostgisStore
-
-# The Protocol methods (store/base.py) of features not every backend has yet: PostgisStore
-# gains them in its own change. Until it does, the app and the commands say the feature is not
-# available on this store instead of failing.
-PHOTO_METHODS = ("photos", "photo_bytes", "add_photo", "set_photo_public", "delete_photo")
-LEAD_METHODS = ("add_interest", "interest_leads")
-BACKUP_METHODS = ("write_layer", "backups", "restore")
 
 
 def uses_database(settings: Settings) -> bool:
@@ -55,11 +47,6 @@ def store_for_key(key: str) -> AnyStore:
 
 def is_database_url(text: str) -> bool:
     return text.startswith(("postgresql://", "postgres://"))
-
-
-def offers(store: object, methods: Sequence[str]) -> bool:
-    """Whether ``store`` has all of ``methods`` (e.g. ``PHOTO_METHODS``)."""
-    return all(callable(getattr(store, name, None)) for name in methods)
 
 
 @lru_cache(maxsize=8)

@@ -9,7 +9,7 @@ from landmap.config import Settings
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID
 from landmap.store import StoreError
-from landmap.store.open import BACKUP_METHODS, offers, open_store
+from landmap.store.open import open_store
 from landmap.ui.auth import editor_or_none
 from landmap.ui.messages import flash, show_flash
 
@@ -19,10 +19,6 @@ _RESTORE_RESULT = "_restore_result"
 def render_backups(settings: Settings, lang: str) -> None:
     store = open_store(settings)
     show_flash(_RESTORE_RESULT)
-    if not offers(store, BACKUP_METHODS):
-        feature = t("store.feature_backups", lang)
-        st.info(t("store.not_here", lang, feature=feature, source=store.source_name))
-        return
     backups = store.backups()
     st.caption(t("data.backups_intro", lang))
     if not backups:

@@ -30,7 +30,7 @@ from landmap.ingest.problems import ImportRejected
 from landmap.ingest.validate import ImportMode
 from landmap.layers import LAYER_BY_ID, LAYERS, get_layer
 from landmap.store import StoreConflict, StoreError
-from landmap.store.open import BACKUP_METHODS, offers, open_store
+from landmap.store.open import open_store
 from landmap.ui.auth import editor_or_none
 from landmap.ui.backups_panel import render_backups
 from landmap.ui.ledger_import import render_ledger_import
@@ -78,8 +78,6 @@ def render_data_page(settings: Settings, dataset: Dataset, lang: str) -> None:
 def _render_import(settings: Settings, dataset: Dataset, lang: str) -> None:
     show_flash(_RESULT)
     st.caption(t("data.import_intro", lang))
-    if not writes_layers(settings, lang):
-        return
     render_templates(lang)
     upload = file_picker(
         t("data.file", lang),
@@ -343,17 +341,6 @@ def _commit(settings: Settings, lang: str) -> None:
         t("data.imported", lang, count=len(checked.plan.features), backup=backup.id),
     )
     _reset_import()
-
-
-def writes_layers(settings: Settings, lang: str) -> bool:
-    """Whether the store can replace a layer with a backup (imports, restores); if not, the
-    page says so instead of offering what would fail."""
-    store = open_store(settings)
-    if offers(store, BACKUP_METHODS):
-        return True
-    feature = t("store.feature_backups", lang)
-    st.info(t("store.not_here", lang, feature=feature, source=store.source_name))
-    return False
 
 
 def _reset_import() -> None:

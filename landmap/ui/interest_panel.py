@@ -36,7 +36,7 @@ from landmap.interest import (
 )
 from landmap.layers import LayerSpec
 from landmap.store import StoreError
-from landmap.store.open import LEAD_METHODS, offers, open_store, store_for_key, store_key
+from landmap.store.open import open_store, store_for_key, store_key
 from landmap.ui.data import view_frames
 from landmap.ui.messages import flash, show_flash
 
@@ -81,8 +81,6 @@ def render_interest(
     if found is None or found[0].id not in INTEREST_LAYERS:
         return
     feature_id = str(found[1]["id"])
-    if not _keeps_leads(settings, audience, lang):
-        return
     if audience.is_staff:
         _render_plot_leads(settings, dataset, feature_id, lang)
         return
@@ -116,18 +114,6 @@ def render_interest(
                 icon=":material/send:",
             )
         st.caption(t("interest.privacy", lang))
-
-
-def _keeps_leads(settings: Settings, audience: Audience, lang: str) -> bool:
-    """Whether the store keeps leads; if not, staff are told so and the public see no form
-    (it could not be kept)."""
-    store = open_store(settings)
-    if offers(store, LEAD_METHODS):
-        return True
-    if audience.is_staff:
-        feature = t("store.feature_leads", lang)
-        st.caption(t("store.not_here", lang, feature=feature, source=store.source_name))
-    return False
 
 
 def _key(name: str, feature_id: str) -> str:
@@ -220,8 +206,6 @@ def render_interest_list(
         return
     st.subheader(t("interest.list_title", lang))
     st.caption(t("interest.list_intro", lang))
-    if not _keeps_leads(settings, audience, lang):
-        return
     leads = _staff_leads(settings)
     if leads.empty:
         st.info(t("interest.list_empty", lang))

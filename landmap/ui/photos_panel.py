@@ -20,7 +20,7 @@ from landmap.i18n import t
 from landmap.layers import LayerSpec
 from landmap.photos import PhotoInfo, PhotoLimits, PhotoRejected, save_upload
 from landmap.store import FeatureNotFound, StoreError
-from landmap.store.open import PHOTO_METHODS, offers, open_store, store_for_key, store_key
+from landmap.store.open import open_store, store_for_key, store_key
 from landmap.ui.auth import editor_or_none
 from landmap.ui.messages import drop_hint, flash, show_flash
 
@@ -61,11 +61,6 @@ def render_photos(
     feature_id = str(row["id"])
     store = open_store(settings)
     can_edit = account is not None and account.can_edit
-    if not offers(store, PHOTO_METHODS):  # not on this backend yet: say so to editors only
-        if can_edit:
-            feature = t("store.feature_photos", lang)
-            st.caption(t("store.not_here", lang, feature=feature, source=store.source_name))
-        return
     key = store_key(settings)  # what the caches and callbacks reopen the store from
     version = store.version()
     photos = _photos(key, version, feature_id, audience.value)

@@ -19,7 +19,7 @@ from landmap.layers import LAYER_BY_ID
 from landmap.promotion import selling_facts
 from landmap.promotion.brochure import plot_map_png, public_photos
 from landmap.query import find_feature
-from landmap.store.open import PHOTO_METHODS, offers, open_store
+from landmap.store.open import open_store
 from landmap.ui import state
 from landmap.ui.data import view_frames
 
@@ -94,7 +94,7 @@ def render_presentation(settings: Settings, dataset: Dataset, lang: str) -> None
     with right:
         st.html(_slide_html(facts, lang))
         store = open_store(settings)
-        shown = public_photos(store)(ids[index])[:1] if offers(store, PHOTO_METHODS) else []
+        shown = public_photos(store)(ids[index])[:1]
         for jpeg, caption in shown:
             st.image(jpeg, width="stretch")
             if caption:

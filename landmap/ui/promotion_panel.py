@@ -25,7 +25,7 @@ from landmap.promotion import MAX_SHORTLIST, compare, selling_facts
 from landmap.promotion.brochure import LANGS, make_brochure, public_photos
 from landmap.promotion.facts import SellingFacts
 from landmap.query import find_feature
-from landmap.store.open import PHOTO_METHODS, offers, open_store
+from landmap.store.open import open_store
 from landmap.ui import state
 from landmap.ui.data import view_frames
 
@@ -190,7 +190,7 @@ def _brochure_pdf(
         boundary=dataset.boundary,
         as_of=datetime.now(SHANGHAI),
         is_sample=settings.is_sample_data,
-        photos=public_photos(store) if offers(store, PHOTO_METHODS) else None,
+        photos=public_photos(store),
     )
 
 

@@ -7,9 +7,6 @@ from pathlib import Path
 from landmap.config import BUNDLED_SAMPLE_PATH, load_settings, secrets_from_files
 from landmap.store import GpkgStore, PostgisStore
 from landmap.store.open import (
-    BACKUP_METHODS,
-    PHOTO_METHODS,
-    offers,
     open_store,
     store_for_key,
     store_key,
@@ -69,19 +66,6 @@ def test_commands_read_the_secrets_file_of_the_current_folder(tmp_path, monkeypa
     secrets = secrets_from_files(tmp_path)
     assert load_settings(environ={}, secrets=secrets).database_url == URL
     assert "database" not in secrets_from_files(tmp_path / "elsewhere")
-
-
-def test_a_store_without_a_feature_is_recognised_so_the_app_can_say_so(tmp_path):
-    class ReadingOnly:
-        source_name = "x"
-
-        def version(self) -> str:
-            return "1"
-
-    assert offers(GpkgStore(tmp_path / "a.gpkg"), PHOTO_METHODS)
-    assert offers(GpkgStore(tmp_path / "a.gpkg"), BACKUP_METHODS)
-    assert not offers(ReadingOnly(), PHOTO_METHODS)
-    assert not offers(ReadingOnly(), BACKUP_METHODS)
 
 
 def test_paths_and_urls_are_told_apart():
