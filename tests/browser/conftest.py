@@ -36,7 +36,13 @@ def free_port() -> int:
 
 
 class AppServer:
-    def __init__(self, data_path: Path | None, log_path: Path, internal_view: bool = False) -> None:
+    def __init__(
+        self,
+        data_path: Path | None,
+        log_path: Path,
+        internal_view: bool = False,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
@@ -49,6 +55,8 @@ class AppServer:
             env["LANDMAP_DATA"] = str(data_path)
         else:
             env.pop("LANDMAP_DATA", None)
+        env.pop("LANDMAP_DATABASE_URL", None)  # the GeoPackage unless a test names a database
+        env.update(extra_env or {})
         self.log = open(log_path, "w")  # noqa: SIM115  (closed in stop())
         self.process = subprocess.Popen(
             [
@@ -107,9 +115,13 @@ def browser():
 
 
 def start_server(
-    tmp_path_factory, data_path: Path | None, internal_view: bool = False
+    tmp_path_factory,
+    data_path: Path | None,
+    internal_view: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[AppServer]:
-    server = AppServer(data_path, tmp_path_factory.mktemp("logs") / "streamlit.log", internal_view)
+    log_path = tmp_path_factory.mktemp("logs") / "streamlit.log"
+    server = AppServer(data_path, log_path, internal_view, extra_env)
     try:
         server.wait_ready()
         yield server
