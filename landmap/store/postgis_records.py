@@ -24,9 +24,13 @@ from landmap.interest import InterestLead
 from landmap.layers import LAYER_BY_ID
 from landmap.photos.model import PhotoInfo, clean_caption, is_photo_id, visible_photos
 from landmap.store.base import FeatureNotFound
-from landmap.store.postgis_backups import PHOTO_COLUMNS
 from landmap.store.postgis_layers import table_exists
-from landmap.store.records_sql import INTEREST_COLUMNS, INTEREST_TABLE, PHOTOS_TABLE
+from landmap.store.records_sql import (
+    INTEREST_COLUMNS,
+    INTEREST_TABLE,
+    PHOTO_COLUMNS,
+    PHOTOS_TABLE,
+)
 
 if TYPE_CHECKING:
     from landmap.access import Audience

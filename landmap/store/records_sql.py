@@ -19,6 +19,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+# The PostGIS store keeps the same tables and columns (postgis_schema, postgis_backups).
 PHOTOS_TABLE = "landmap_photos"
 INTEREST_TABLE = "landmap_interest"
 PHOTO_COLUMNS = (
