@@ -43,12 +43,10 @@ import base64
 import json
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +56,7 @@ sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(BENCH_DIR))
 
 import synthetic  # noqa: E402  (bench/synthetic.py, after the path tweak)
+from throwaway_postgis import postgis_copy  # noqa: E402  (bench/throwaway_postgis.py)
 
 from landmap.layers import LAYER_BY_ID  # noqa: E402
 from tests.app_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, running  # noqa: E402
@@ -170,20 +169,6 @@ def app_reads_database() -> bool:
         if path.name != "cli_db.py" and "DATABASE_URL" in path.read_text(encoding="utf-8"):
             return True
     return False
-
-
-@contextmanager
-def postgis_copy(gpkg: Path) -> Iterator[tuple[str, float]]:
-    """A throw-away PostGIS with the synthetic store copied in: (URL, seconds of the copy)."""
-    from tests.postgis_server import running_postgres
-
-    with running_postgres() as server:
-        url = server.new_database()
-        landmap = [sys.executable, "-m", "landmap", "db"]
-        subprocess.run([*landmap, "--url", url, "init"], cwd=REPO_ROOT, check=True)
-        start = time.perf_counter()
-        subprocess.run([*landmap, "copy", str(gpkg), url], cwd=REPO_ROOT, check=True)
-        yield url, time.perf_counter() - start
 
 
 # --- the browser side ----------------------------------------------------------------------
