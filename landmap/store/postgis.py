@@ -52,6 +52,7 @@ from landmap.store.filelock import LOCK_TIMEOUT_S
 from landmap.store.gpkg import HISTORY_COLUMNS, MILESTONE_COLUMNS
 from landmap.store.gpkg_sql import HISTORY_TABLE, MILESTONES_TABLE, VERSIONS_TABLE
 from landmap.store.postgis_layers import (
+    insert_query,
     read_layer_table,
     replace_layer_table,
     table_columns,
@@ -376,11 +377,7 @@ def _append_history(
     columns = [c for c in HISTORY_COLUMNS if c != "fid"]
     with con.cursor() as cur:
         cur.executemany(
-            sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                sql.Identifier(HISTORY_TABLE),
-                sql.SQL(", ").join(sql.Identifier(c) for c in columns),
-                sql.SQL(", ").join(sql.Placeholder() for _ in columns),
-            ),
+            insert_query(HISTORY_TABLE, columns),
             [[_plain(row[c]) for c in columns] for row in rows.to_dict("records")],
         )
 

@@ -23,7 +23,7 @@ from landmap.interest import InterestLead
 from landmap.layers import LAYER_BY_ID
 from landmap.photos.model import PhotoInfo, is_photo_id, visible_photos
 from landmap.store.base import FeatureNotFound
-from landmap.store.postgis_layers import table_exists
+from landmap.store.postgis_layers import insert_query, table_exists
 from landmap.store.record_rows import (
     LEAD_FRAME_COLUMNS,
     PHOTO_FACTS,
@@ -97,11 +97,7 @@ class PostgisRecords:
             if count != 1:
                 raise FeatureNotFound(self.source_name, layer_id, feature_id, count)
             con.execute(
-                sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                    sql.Identifier(PHOTOS_TABLE),
-                    sql.SQL(", ").join(sql.Identifier(c) for c in PHOTO_COLUMNS),
-                    sql.SQL(", ").join(sql.Placeholder() for _ in PHOTO_COLUMNS),
-                ),
+                insert_query(PHOTOS_TABLE, PHOTO_COLUMNS),
                 [values[c] for c in PHOTO_COLUMNS],
             )
         return info
@@ -174,11 +170,7 @@ class PostgisRecords:
         with self.connect() as con:
             self._require_schema(con)
             con.execute(
-                sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                    sql.Identifier(INTEREST_TABLE),
-                    sql.SQL(", ").join(sql.Identifier(c) for c in INTEREST_COLUMNS),
-                    sql.SQL(", ").join(sql.Placeholder() for _ in INTEREST_COLUMNS),
-                ),
+                insert_query(INTEREST_TABLE, INTEREST_COLUMNS),
                 [values[c] for c in INTEREST_COLUMNS],
             )
         return str(values["interest_id"])
