@@ -41,17 +41,12 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,20 +56,11 @@ sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(BENCH_DIR))
 
 import synthetic  # noqa: E402  (bench/synthetic.py, after the path tweak)
+from throwaway_postgis import postgis_copy  # noqa: E402  (bench/throwaway_postgis.py)
 
 from landmap.layers import LAYER_BY_ID  # noqa: E402
+from tests.app_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, running  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-# As in tests/browser/conftest.py: a quiet headless Chromium on a machine with no internet.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 STATUS_FILTER_LABEL = LAYER_BY_ID["idle_land"].name.zh  # the idle-land status multiselect
@@ -136,49 +122,24 @@ class Timeout(Exception):
 # --- servers -------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class Server(StreamlitServer):
+    """``streamlit run <script>`` with a scratch state folder, in the public view."""
 
-
-class Server:
-    """``streamlit run <script>`` on a free loopback port, with a scratch state folder."""
+    ready_timeout_s = 90
 
     def __init__(self, script: str, env_extra: dict[str, str], workdir: Path, name: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
         state = Path(tempfile.mkdtemp(prefix=f"{name}-state-", dir=workdir))
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-        for key in ("TIANDITU_KEY", "LANDMAP_DATA", "LANDMAP_DATABASE_URL", "LANDMAP_TILES"):
-            env.pop(key, None)
-        env.update(
-            LANDMAP_STATE_DIR=str(state),
-            LANDMAP_ACCOUNTS=str(state / "accounts.json"),
-            LANDMAP_INTERNAL_WITHOUT_SIGN_IN="0",
-            **env_extra,
+        super().__init__(
+            script,
+            workdir / f"{name}.log",
+            unset=("TIANDITU_KEY", "LANDMAP_DATA", "LANDMAP_DATABASE_URL", "LANDMAP_TILES"),
+            env={
+                "LANDMAP_STATE_DIR": str(state),
+                "LANDMAP_ACCOUNTS": str(state / "accounts.json"),
+                "LANDMAP_INTERNAL_WITHOUT_SIGN_IN": "0",
+                **env_extra,
+            },
         )
-        self.log_path = workdir / f"{name}.log"
-        self.log = open(self.log_path, "w")  # noqa: SIM115  (closed in stop())
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", script,
-             "--server.headless", "true", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-            cwd=REPO_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(f"{self.url}_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise TimeoutError("streamlit did not answer")
 
     def rss_bytes(self) -> int:
         """VmRSS of the server and all its descendants."""
@@ -201,24 +162,6 @@ class Server:
                 pass
         return total
 
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
-@contextmanager
-def running(server: Server) -> Iterator[Server]:
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
-
 
 def app_reads_database() -> bool:
     """Whether the app (not only ``db`` commands) reads ``LANDMAP_DATABASE_URL`` yet."""
@@ -226,20 +169,6 @@ def app_reads_database() -> bool:
         if path.name != "cli_db.py" and "DATABASE_URL" in path.read_text(encoding="utf-8"):
             return True
     return False
-
-
-@contextmanager
-def postgis_copy(gpkg: Path) -> Iterator[tuple[str, float]]:
-    """A throw-away PostGIS with the synthetic store copied in: (URL, seconds of the copy)."""
-    from tests.postgis_server import running_postgres
-
-    with running_postgres() as server:
-        url = server.new_database()
-        landmap = [sys.executable, "-m", "landmap", "db"]
-        subprocess.run([*landmap, "--url", url, "init"], cwd=REPO_ROOT, check=True)
-        start = time.perf_counter()
-        subprocess.run([*landmap, "copy", str(gpkg), url], cwd=REPO_ROOT, check=True)
-        yield url, time.perf_counter() - start
 
 
 # --- the browser side ----------------------------------------------------------------------

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,11 +42,12 @@ sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic  # noqa: E402  (bench/synthetic.py, after the path tweak)
+from throwaway_postgis import postgis_copy  # noqa: E402  (bench/throwaway_postgis.py)
 
 from landmap import geo  # noqa: E402
 from landmap.store import GpkgStore  # noqa: E402
 from landmap.store.postgis import PostgisStore  # noqa: E402
-from tests.postgis_server import PG_BIN, POSTGIS_CONTROL, running_postgres  # noqa: E402
+from tests.postgis_server import postgis_installed  # noqa: E402
 
 LAYER = synthetic.LAYER_ID
 MAP_COLUMNS = ["id", "name", "status", "subdistrict"]
@@ -150,16 +150,11 @@ def main(argv: list[str] | None = None) -> dict:
         seconds, count = timed(lambda b=bounds: gpkg_window(gpkg, b), args.repeat)
         rows.append(("GeoPackage", f"{name}: read_dataframe(bbox=…)", seconds, count))
 
-    if not (PG_BIN / "initdb").exists() or not POSTGIS_CONTROL.exists():
+    if not postgis_installed():
         print("PostGIS: skipped: PostgreSQL 15 with PostGIS is not installed")
     else:
-        with running_postgres() as server:
-            url = server.new_database()
-            landmap = [sys.executable, "-m", "landmap", "db"]
-            subprocess.run([*landmap, "--url", url, "init"], cwd=REPO_ROOT, check=True)
-            start = time.perf_counter()
-            subprocess.run([*landmap, "copy", str(gpkg), url], cwd=REPO_ROOT, check=True)
-            results["postgis_load_s"] = time.perf_counter() - start
+        with postgis_copy(gpkg) as (url, copy_s):
+            results["postgis_load_s"] = copy_s
             print(f"PostGIS load (landmap db copy): {results['postgis_load_s']:.1f} s")
             results["gist_indexes"] = gist_indexes(url)
             print("GiST indexes on the layer table:", results["gist_indexes"] or "none")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -29,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.app_server import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 POSTGIS_CONTROL = Path("/usr/share/postgresql/15/extension/postgis.control")
@@ -76,6 +77,11 @@ class PostgresServer:
             raise RuntimeError(f"postgres did not start again: {done.stderr}")
 
 
+def postgis_installed() -> bool:
+    """Whether Debian's PostgreSQL 15 and its PostGIS extension are on this machine."""
+    return (PG_BIN / "initdb").exists() and POSTGIS_CONTROL.exists()
+
+
 def _pg_ctl(data: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), *args]),
@@ -85,19 +91,13 @@ def _pg_ctl(data: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _as_postgres(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    if not (PG_BIN / "initdb").exists() or not POSTGIS_CONTROL.exists():
+    if not postgis_installed():
         pytest.skip("PostgreSQL 15 with PostGIS is not installed (scripts/run-tests.sh does it)")
     with running_postgres() as server:
         yield server
@@ -114,7 +114,7 @@ def running_postgres() -> Iterator[PostgresServer]:
         shutil.chown(root, "postgres")
         shutil.chown(sockets, "postgres")
     root.chmod(0o700)
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         _as_postgres(
             [str(PG_BIN / "initdb"), "-D", str(data), "-U", superuser, "--auth=trust",
@@ -150,7 +150,7 @@ def running_postgres() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="module")
 def restartable_server() -> Iterator[PostgresServer]:
     """A cluster of its own, which a test may stop and start (the session's stays up)."""
-    if not (PG_BIN / "initdb").exists() or not POSTGIS_CONTROL.exists():
+    if not postgis_installed():
         pytest.skip("PostgreSQL 15 with PostGIS is not installed (scripts/run-tests.sh does it)")
     with running_postgres() as server:
         yield server

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
+
+from landmap.clock import SHANGHAI
 
 if TYPE_CHECKING:  # geopandas is heavy; the SQLite edit worker imports this module without it
     import geopandas as gpd
@@ -82,6 +85,20 @@ class Backup:
     action: str  # what was about to happen: "import:replace", "restore", …
     note: str
     user: str
+
+
+def new_backup(layer_id: str, action: str, user: str, note: str) -> Backup:
+    """The facts of a backup made now, as every backend names it: the id sorts by time
+    (``20261205T093000-1a2b3c``, Asia/Shanghai) and is unique."""
+    now = datetime.now(SHANGHAI)
+    return Backup(
+        id=now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
+        created_at=now,
+        layer_id=layer_id,
+        action=action,
+        note=note,
+        user=user,
+    )
 
 
 class FeatureStore(Protocol):

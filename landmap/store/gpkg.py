@@ -39,6 +39,7 @@ from landmap.store.base import (
     StoreConflict,
     StoreError,
     TableMissingError,
+    new_backup,
 )
 from landmap.store.filelock import LOCK_TIMEOUT_S, LockTimeout, store_lock
 from landmap.store.gpkg_records import GpkgRecords
@@ -319,15 +320,7 @@ class GpkgStore(GpkgRecords):
         return self.backup_dir / f"{self.path.stem}.{backup_id}.gpkg"
 
     def _save_backup(self, table: str, action: str, user: str, note: str) -> Backup:
-        now = datetime.now(SHANGHAI)
-        backup = Backup(
-            id=now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
-            created_at=now,
-            layer_id=table,
-            action=action,
-            note=note,
-            user=user,
-        )
+        backup = new_backup(table, action, user, note)
         if not self.path.exists():
             return backup  # nothing to keep yet: the first write creates the store
         self.backup_dir.mkdir(parents=True, exist_ok=True)

@@ -8,9 +8,7 @@ photo's bytes are read on their own, by id.
 from __future__ import annotations
 
 import base64
-import json
 import logging
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,9 +19,16 @@ import pyogrio
 from landmap.clock import SHANGHAI
 from landmap.interest import InterestLead
 from landmap.layers import LAYER_BY_ID
-from landmap.photos.model import PhotoInfo, clean_caption, is_photo_id, visible_photos
+from landmap.photos.model import PhotoInfo, is_photo_id, visible_photos
 from landmap.store.base import FeatureNotFound, StoreConflict, StoreError
 from landmap.store.filelock import LOCK_TIMEOUT_S
+from landmap.store.record_rows import (
+    PHOTO_FACTS,
+    leads_frame,
+    new_lead,
+    new_photo,
+    photo_from_row,
+)
 from landmap.store.records_sql import INTEREST_COLUMNS, INTEREST_TABLE, PHOTOS_TABLE
 
 if TYPE_CHECKING:
@@ -31,18 +36,6 @@ if TYPE_CHECKING:
     from landmap.photos import ProcessedPhoto
 
 log = logging.getLogger(__name__)
-
-_PHOTO_FACTS = [
-    "photo_id",
-    "layer",
-    "feature_id",
-    "caption",
-    "public",
-    "width",
-    "height",
-    "uploaded_by",
-    "uploaded_at",
-]
 
 
 class GpkgRecords:
@@ -72,29 +65,14 @@ class GpkgRecords:
         if layer_id not in LAYER_BY_ID:
             raise FeatureNotFound(self.source_name, layer_id, feature_id, 0)
         now = datetime.now(SHANGHAI)
-        info = PhotoInfo(
-            photo_id=uuid.uuid4().hex,
-            layer_id=layer_id,
-            feature_id=feature_id,
-            caption=clean_caption(caption),
-            public=bool(public),
-            width=photo.width,
-            height=photo.height,
-            uploaded_by=user,
-            uploaded_at=now.isoformat(timespec="seconds"),
+        info, row = new_photo(
+            layer_id, feature_id, photo, caption=caption, public=public, user=user, now=now
         )
-        row = {
-            "photo_id": info.photo_id,
-            "layer": layer_id,
-            "feature_id": feature_id,
-            "caption": info.caption,
+        # The request to the edit worker is JSON: the bytes travel base64-encoded.
+        row |= {
             "public": int(info.public),
-            "width": info.width,
-            "height": info.height,
             "image": base64.b64encode(photo.image).decode("ascii"),
             "thumbnail": base64.b64encode(photo.thumbnail).decode("ascii"),
-            "uploaded_by": user,
-            "uploaded_at": info.uploaded_at,
         }
         answer = self._record_op("add_photo", now, row=row)
         if answer.get("kind") == "not_editable":
@@ -123,26 +101,13 @@ class GpkgRecords:
         The public audience gets only photos flagged public: the brochure and presentation
         ask with ``Audience.PUBLIC``.
         """
-        frame = self._read(PHOTOS_TABLE, columns=_PHOTO_FACTS)
+        frame = self._read(PHOTOS_TABLE, columns=list(PHOTO_FACTS))
         if frame is None or frame.empty:
             return []
         if feature_id is not None:
             frame = frame[frame["feature_id"] == feature_id]
-        infos = [
-            PhotoInfo(
-                photo_id=str(r.photo_id),
-                layer_id=str(r.layer),
-                feature_id=str(r.feature_id),
-                caption=str(r.caption or ""),
-                public=bool(int(r.public)),
-                width=int(r.width),
-                height=int(r.height),
-                uploaded_by=str(r.uploaded_by),
-                uploaded_at=str(r.uploaded_at),
-            )
-            for r in frame.sort_values("fid").itertuples()
-        ]
-        return visible_photos(infos, audience)
+        rows = frame.sort_values("fid")[list(PHOTO_FACTS)].itertuples(index=False, name=None)
+        return visible_photos([photo_from_row(row) for row in rows], audience)
 
     def photo_bytes(
         self, photo_id: str, *, audience: Audience, thumbnail: bool = False
@@ -168,29 +133,13 @@ class GpkgRecords:
     def add_interest(self, lead: InterestLead, *, lang: str) -> str:
         """Store a checked lead (``interest.check_interest``) with the time; returns its id."""
         now = datetime.now(SHANGHAI)
-        interest_id = uuid.uuid4().hex
-        row = {
-            "interest_id": interest_id,
-            "submitted_at": now.isoformat(timespec="seconds"),
-            "name": lead.name,
-            "organisation": lead.organisation,
-            "phone": lead.phone,
-            "email": lead.email,
-            "message": lead.message,
-            "plot_ids": list(lead.plot_ids),
-            "lang": lang,
-        }
+        row = new_lead(lead, lang=lang, now=now)
         self._raise_unless_ok(self._record_op("add_interest", now, row=row))
-        return interest_id
+        return str(row["interest_id"])
 
     def interest_leads(self) -> pd.DataFrame:
         """Every lead, newest first (staff only), ``plot_ids`` as a tuple of ids."""
-        frame = self._read(INTEREST_TABLE, columns=list(INTEREST_COLUMNS))
-        if frame is None:
-            return pd.DataFrame(columns=["fid", *INTEREST_COLUMNS])
-        frame["plot_ids"] = [tuple(_plot_ids(v)) for v in frame["plot_ids"]]
-        frame = frame.astype(object).where(frame.notna(), "")
-        return frame.sort_values("fid", ascending=False).reset_index(drop=True)
+        return leads_frame(self._read(INTEREST_TABLE, columns=list(INTEREST_COLUMNS)))
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -257,11 +206,3 @@ class GpkgRecords:
         except Exception as exc:  # pyogrio raises several error types for broken files
             raise StoreError(self.source_name, f"table {table!r}: {exc}") from exc
         return pd.DataFrame(frame).rename_axis("fid").reset_index()
-
-
-def _plot_ids(value: object) -> list[str]:
-    try:
-        items = json.loads(str(value or "[]"))
-    except ValueError:
-        return []
-    return [str(i) for i in items] if isinstance(items, list) else []

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -86,6 +87,34 @@ def connect(path: Path) -> sqlite3.Connection:
     return con
 
 
+@contextmanager
+def immediate_transaction(con: sqlite3.Connection) -> Iterator[None]:
+    """One ``BEGIN IMMEDIATE`` transaction (the connection is in autocommit mode): committed
+    when the block ends, rolled back on any exception, which goes on."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def create_attribute_tables(
+    con: sqlite3.Connection, table_sql: Mapping[str, str], now: datetime
+) -> None:
+    """Create non-spatial tables (``CREATE TABLE IF NOT EXISTS`` statements by name) and
+    register them as GeoPackage "attributes", inside the caller's transaction."""
+    stamp = now.astimezone().strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    for table, sql in table_sql.items():
+        con.execute(sql)
+        con.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+            "last_change) VALUES (?, 'attributes', ?, ?)",
+            (table, table, stamp),
+        )
+
+
 def apply_edits(
     con: sqlite3.Connection,
     edits: Sequence[FeatureEdit],
@@ -99,8 +128,7 @@ def apply_edits(
 
     ``now`` is timezone-aware (Asia/Shanghai), so history reads in local time.
     """
-    con.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate_transaction(con):
         ensure_tracking_tables(con, now)
         conflicts = [c for edit in edits if (c := _conflict(con, edit)) is not None]
         if conflicts:
@@ -134,24 +162,13 @@ def apply_edits(
             _touch_updated_at(con, layer, edit.feature_id, now)
             versions[edit.feature_id] = _bump_version(con, edit.layer_id, edit.feature_id)
             change_ids[edit.feature_id] = change_id
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return AppliedEdits(change_ids, versions, rows)
 
 
 def ensure_tracking_tables(con: sqlite3.Connection, now: datetime) -> None:
     """Create the history, milestone and version tables on first use (inside the caller's
     transaction, so a failed first save leaves the file as it was)."""
-    stamp = now.astimezone().strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    for table, sql in _TABLE_SQL.items():
-        con.execute(sql)
-        con.execute(
-            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
-            "last_change) VALUES (?, 'attributes', ?, ?)",
-            (table, table, stamp),
-        )
+    create_attribute_tables(con, _TABLE_SQL, now)
     for sql in (*_HISTORY_GUARDS, *_INDEXES):
         con.execute(sql)
 

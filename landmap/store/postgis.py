@@ -46,11 +46,13 @@ from landmap.store.base import (
     StoreConflict,
     StoreError,
     TableMissingError,
+    new_backup,
 )
 from landmap.store.filelock import LOCK_TIMEOUT_S
 from landmap.store.gpkg import HISTORY_COLUMNS, MILESTONE_COLUMNS
 from landmap.store.gpkg_sql import HISTORY_TABLE, MILESTONES_TABLE, VERSIONS_TABLE
 from landmap.store.postgis_layers import (
+    insert_query,
     read_layer_table,
     replace_layer_table,
     table_columns,
@@ -294,7 +296,7 @@ class PostgisStore(PostgisRecords):
         leaves the store, and its backups, exactly as they were."""
         if table not in LAYER_BY_ID:
             raise StoreError(self.source_name, f"no layer {table!r} in the registry")
-        backup = _new_backup(table, action, user, note)
+        backup = new_backup(table, action, user, note)
         with self._replacing(expected_version) as con:
             postgis_backups.save_backup(con, backup)
             before = read_layer_table(con, table) if table_exists(con, table) else None
@@ -319,7 +321,7 @@ class PostgisStore(PostgisRecords):
             found = schema_version(con) >= 2 and postgis_backups.backup_exists(con, backup_id)
         if not found:
             raise StoreError(self.source_name, f"backup {backup_id!r} not found")
-        backup = _new_backup("*", "restore", user, f"before restoring {backup_id}")
+        backup = new_backup("*", "restore", user, f"before restoring {backup_id}")
         note = f"恢复备份 {backup_id} / restored backup {backup_id}"
         with self._replacing(expected_version) as con:
             postgis_backups.save_backup(con, backup)
@@ -357,18 +359,6 @@ def _lock_timeout(con: psycopg.Connection) -> None:
     con.execute(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_S * 1000)}ms'")
 
 
-def _new_backup(layer_id: str, action: str, user: str, note: str) -> Backup:
-    now = datetime.now(SHANGHAI)  # ids as the GeoPackage store makes them
-    return Backup(
-        id=now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
-        created_at=now,
-        layer_id=layer_id,
-        action=action,
-        note=note,
-        user=user,
-    )
-
-
 def _append_history(
     con: psycopg.Connection,
     layer_id: str,
@@ -387,11 +377,7 @@ def _append_history(
     columns = [c for c in HISTORY_COLUMNS if c != "fid"]
     with con.cursor() as cur:
         cur.executemany(
-            sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                sql.Identifier(HISTORY_TABLE),
-                sql.SQL(", ").join(sql.Identifier(c) for c in columns),
-                sql.SQL(", ").join(sql.Placeholder() for _ in columns),
-            ),
+            insert_query(HISTORY_TABLE, columns),
             [[_plain(row[c]) for c in columns] for row in rows.to_dict("records")],
         )
 

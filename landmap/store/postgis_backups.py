@@ -35,20 +35,8 @@ from landmap.store.postgis_layers import (
     table_columns,
     table_exists,
 )
+from landmap.store.records_sql import PHOTO_COLUMNS
 
-PHOTO_COLUMNS = (
-    "photo_id",
-    "layer",
-    "feature_id",
-    "caption",
-    "public",
-    "width",
-    "height",
-    "image",
-    "thumbnail",
-    "uploaded_by",
-    "uploaded_at",
-)
 # The column types a restore may create (information_schema names -> SQL), nothing else.
 _RESTORABLE_TYPES = {
     "bigint": "bigint",

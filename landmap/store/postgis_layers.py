@@ -11,6 +11,8 @@ come from the frame (an imported file) and are quoted the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -27,6 +29,16 @@ _FLOAT_OIDS = {700, 701, 1700}  # float4, float8, numeric
 _BOOL_OID = 16
 _TIME_OIDS = {1082, 1114, 1184}  # date, timestamp, timestamptz
 TEXT_DTYPE = pd.StringDtype(na_value=np.nan)
+
+
+def insert_query(table: str, columns: Sequence[str]) -> sql.Composed:
+    """``INSERT INTO table (columns) VALUES (%s, …)``, the names quoted; one row's values are
+    the parameters, in ``columns`` order."""
+    return sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+        sql.SQL(", ").join(sql.Placeholder() for _ in columns),
+    )
 
 
 def sql_type(series: pd.Series) -> str:

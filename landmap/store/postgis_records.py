@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -22,29 +21,29 @@ from psycopg import sql
 from landmap.clock import SHANGHAI
 from landmap.interest import InterestLead
 from landmap.layers import LAYER_BY_ID
-from landmap.photos.model import PhotoInfo, clean_caption, is_photo_id, visible_photos
+from landmap.photos.model import PhotoInfo, is_photo_id, visible_photos
 from landmap.store.base import FeatureNotFound
-from landmap.store.postgis_backups import PHOTO_COLUMNS
-from landmap.store.postgis_layers import table_exists
-from landmap.store.records_sql import INTEREST_COLUMNS, INTEREST_TABLE, PHOTOS_TABLE
+from landmap.store.postgis_layers import insert_query, table_exists
+from landmap.store.record_rows import (
+    LEAD_FRAME_COLUMNS,
+    PHOTO_FACTS,
+    leads_frame,
+    new_lead,
+    new_photo,
+    photo_from_row,
+)
+from landmap.store.records_sql import (
+    INTEREST_COLUMNS,
+    INTEREST_TABLE,
+    PHOTO_COLUMNS,
+    PHOTOS_TABLE,
+)
 
 if TYPE_CHECKING:
     from landmap.access import Audience
     from landmap.photos import ProcessedPhoto
 
 log = logging.getLogger(__name__)
-
-_PHOTO_FACTS = (
-    "photo_id",
-    "layer",
-    "feature_id",
-    "caption",
-    "public",
-    "width",
-    "height",
-    "uploaded_by",
-    "uploaded_at",
-)
 
 
 class PostgisRecords:
@@ -76,16 +75,14 @@ class PostgisRecords:
         (nothing written) when the feature is not in its table once."""
         if layer_id not in LAYER_BY_ID:
             raise FeatureNotFound(self.source_name, layer_id, feature_id, 0)
-        info = PhotoInfo(
-            photo_id=uuid.uuid4().hex,
-            layer_id=layer_id,
-            feature_id=feature_id,
-            caption=clean_caption(caption),
-            public=bool(public),
-            width=photo.width,
-            height=photo.height,
-            uploaded_by=user,
-            uploaded_at=datetime.now(SHANGHAI).isoformat(timespec="seconds"),
+        info, values = new_photo(
+            layer_id,
+            feature_id,
+            photo,
+            caption=caption,
+            public=public,
+            user=user,
+            now=datetime.now(SHANGHAI),
         )
         with self._writing() as con:
             count = 0
@@ -99,22 +96,8 @@ class PostgisRecords:
                 count = int(row[0]) if row else 0
             if count != 1:
                 raise FeatureNotFound(self.source_name, layer_id, feature_id, count)
-            values = {
-                **{f: getattr(info, f) for f in ("photo_id", "feature_id", "caption", "public")},
-                "layer": layer_id,
-                "width": info.width,
-                "height": info.height,
-                "image": photo.image,
-                "thumbnail": photo.thumbnail,
-                "uploaded_by": user,
-                "uploaded_at": info.uploaded_at,
-            }
             con.execute(
-                sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                    sql.Identifier(PHOTOS_TABLE),
-                    sql.SQL(", ").join(sql.Identifier(c) for c in PHOTO_COLUMNS),
-                    sql.SQL(", ").join(sql.Placeholder() for _ in PHOTO_COLUMNS),
-                ),
+                insert_query(PHOTOS_TABLE, PHOTO_COLUMNS),
                 [values[c] for c in PHOTO_COLUMNS],
             )
         return info
@@ -146,7 +129,7 @@ class PostgisRecords:
     def photos(self, feature_id: str | None = None, *, audience: Audience) -> list[PhotoInfo]:
         """The photos ``audience`` may see (of one feature, or all), oldest first."""
         query = sql.SQL("SELECT {} FROM {} {} ORDER BY fid").format(
-            sql.SQL(", ").join(sql.Identifier(c) for c in _PHOTO_FACTS),
+            sql.SQL(", ").join(sql.Identifier(c) for c in PHOTO_FACTS),
             sql.Identifier(PHOTOS_TABLE),
             sql.SQL("WHERE feature_id = %s" if feature_id is not None else ""),
         )
@@ -154,22 +137,7 @@ class PostgisRecords:
             if not table_exists(con, PHOTOS_TABLE):
                 return []
             rows = con.execute(query, () if feature_id is None else (feature_id,)).fetchall()
-        infos = [
-            PhotoInfo(
-                photo_id=str(photo_id),
-                layer_id=str(layer),
-                feature_id=str(feature),
-                caption=str(caption or ""),
-                public=bool(public),
-                width=int(width),
-                height=int(height),
-                uploaded_by=str(uploaded_by),
-                uploaded_at=str(uploaded_at),
-            )
-            for photo_id, layer, feature, caption, public, width, height, uploaded_by, uploaded_at
-            in rows
-        ]  # fmt: skip
-        return visible_photos(infos, audience)
+        return visible_photos([photo_from_row(row) for row in rows], audience)
 
     def photo_bytes(
         self, photo_id: str, *, audience: Audience, thumbnail: bool = False
@@ -197,29 +165,15 @@ class PostgisRecords:
         """Store a checked lead (``interest.check_interest``) with the time; returns its id.
 
         No data lock: a lead touches no layer or photo, so an import need not wait for it."""
-        interest_id = uuid.uuid4().hex
-        values = {
-            "interest_id": interest_id,
-            "submitted_at": datetime.now(SHANGHAI).isoformat(timespec="seconds"),
-            "name": lead.name,
-            "organisation": lead.organisation,
-            "phone": lead.phone,
-            "email": lead.email,
-            "message": lead.message,
-            "plot_ids": json.dumps(list(lead.plot_ids), ensure_ascii=False),
-            "lang": lang,
-        }
+        values = new_lead(lead, lang=lang, now=datetime.now(SHANGHAI))
+        values["plot_ids"] = json.dumps(values["plot_ids"], ensure_ascii=False)
         with self.connect() as con:
             self._require_schema(con)
             con.execute(
-                sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                    sql.Identifier(INTEREST_TABLE),
-                    sql.SQL(", ").join(sql.Identifier(c) for c in INTEREST_COLUMNS),
-                    sql.SQL(", ").join(sql.Placeholder() for _ in INTEREST_COLUMNS),
-                ),
+                insert_query(INTEREST_TABLE, INTEREST_COLUMNS),
                 [values[c] for c in INTEREST_COLUMNS],
             )
-        return interest_id
+        return str(values["interest_id"])
 
     def interest_leads(self) -> pd.DataFrame:
         """Every lead, newest first (staff only), ``plot_ids`` as a tuple of ids."""
@@ -229,19 +183,8 @@ class PostgisRecords:
         )
         with self.connect() as con:
             if not table_exists(con, INTEREST_TABLE):
-                return pd.DataFrame(columns=["fid", *INTEREST_COLUMNS])
+                return leads_frame(None)
             rows = con.execute(query).fetchall()
-        frame = pd.DataFrame(
-            [list(r) for r in rows], columns=["fid", *INTEREST_COLUMNS], dtype=object
+        return leads_frame(
+            pd.DataFrame([list(r) for r in rows], columns=list(LEAD_FRAME_COLUMNS), dtype=object)
         )
-        frame["plot_ids"] = [tuple(_plot_ids(v)) for v in frame["plot_ids"]]
-        frame["fid"] = frame["fid"].astype("int64")
-        return frame.astype(object).where(frame.notna(), "").reset_index(drop=True)
-
-
-def _plot_ids(value: object) -> list[str]:
-    try:
-        items = json.loads(str(value or "[]"))
-    except ValueError:
-        return []
-    return [str(i) for i in items] if isinstance(items, list) else []

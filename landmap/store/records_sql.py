@@ -19,6 +19,9 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from landmap.store.gpkg_sql import create_attribute_tables, immediate_transaction
+
+# The PostGIS store keeps the same tables and columns (postgis_schema, postgis_backups).
 PHOTOS_TABLE = "landmap_photos"
 INTEREST_TABLE = "landmap_interest"
 PHOTO_COLUMNS = (
@@ -66,21 +69,13 @@ class FeatureMissing(Exception):
 
 def ensure_record_tables(con: sqlite3.Connection, now: datetime) -> None:
     """Create both tables on first use, inside the caller's transaction."""
-    stamp = now.astimezone().strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    for table, sql in _TABLE_SQL.items():
-        con.execute(sql)
-        con.execute(
-            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
-            "last_change) VALUES (?, 'attributes', ?, ?)",
-            (table, table, stamp),
-        )
+    create_attribute_tables(con, _TABLE_SQL, now)
     con.execute(f"CREATE INDEX IF NOT EXISTS {PHOTOS_TABLE}_feature ON {PHOTOS_TABLE}(feature_id)")
 
 
 def add_photo(con: sqlite3.Connection, row: dict, now: datetime) -> None:
     """Insert one photo; FeatureMissing (nothing written) if its feature is not addressable."""
-    con.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate_transaction(con):
         ensure_record_tables(con, now)
         layer = str(row["layer"])
         if not _is_table(con, layer):
@@ -95,18 +90,13 @@ def add_photo(con: sqlite3.Connection, row: dict, now: datetime) -> None:
             f"VALUES ({', '.join('?' * len(PHOTO_COLUMNS))})",
             tuple(row[c] for c in PHOTO_COLUMNS),
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def update_photo(
     con: sqlite3.Connection, photo_id: str, now: datetime, *, public: bool | None, delete: bool
 ) -> int:
     """Delete a photo or change its public flag; returns the rows changed (0: not found)."""
-    con.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate_transaction(con):
         ensure_record_tables(con, now)
         if delete:
             cursor = con.execute(f"DELETE FROM {PHOTOS_TABLE} WHERE photo_id = ?", (photo_id,))
@@ -115,16 +105,11 @@ def update_photo(
                 f"UPDATE {PHOTOS_TABLE} SET public = ? WHERE photo_id = ?",
                 (int(bool(public)), photo_id),
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return cursor.rowcount
 
 
 def add_interest(con: sqlite3.Connection, row: dict, now: datetime) -> None:
-    con.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate_transaction(con):
         ensure_record_tables(con, now)
         values = {**row, "plot_ids": json.dumps(list(row["plot_ids"]), ensure_ascii=False)}
         con.execute(
@@ -132,10 +117,6 @@ def add_interest(con: sqlite3.Connection, row: dict, now: datetime) -> None:
             f"VALUES ({', '.join('?' * len(INTEREST_COLUMNS))})",
             tuple(values[c] for c in INTEREST_COLUMNS),
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def restore_photos(con: sqlite3.Connection, source: Path, now: datetime) -> None:
@@ -144,8 +125,7 @@ def restore_photos(con: sqlite3.Connection, source: Path, now: datetime) -> None
     before any photo existed restores to none. Interest leads are left alone."""
     con.execute("ATTACH DATABASE ? AS saved", (str(source),))  # not allowed inside BEGIN
     try:
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate_transaction(con):
             ensure_record_tables(con, now)
             con.execute(f"DELETE FROM main.{PHOTOS_TABLE}")
             saved = con.execute(
@@ -158,10 +138,6 @@ def restore_photos(con: sqlite3.Connection, source: Path, now: datetime) -> None
                     f"INSERT INTO main.{PHOTOS_TABLE} ({columns}) "
                     f"SELECT {columns} FROM saved.{PHOTOS_TABLE} ORDER BY fid"
                 )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     finally:
         con.execute("DETACH DATABASE saved")
 

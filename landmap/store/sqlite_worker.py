@@ -31,6 +31,7 @@ from landmap.store.gpkg_sql import (
     apply_edits,
     connect,
     ensure_tracking_tables,
+    immediate_transaction,
 )
 
 RECORD_OPS = ("add_photo", "update_photo", "add_interest", "restore_photos")
@@ -142,8 +143,7 @@ def load_tracking(con: sqlite3.Connection, request: dict[str, Any]) -> int:
     """Fill the tracking tables, photos and leads of a new file ``db copy`` is writing (a
     private scratch file, so no store lock): history rows and leads keep their ids. One
     transaction."""
-    con.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate_transaction(con):
         ensure_tracking_tables(con, datetime.fromisoformat(request["now"]))
         con.executemany(
             f"INSERT INTO {HISTORY_TABLE} (fid, change_id, layer, feature_id, field, old_value, "
@@ -162,10 +162,6 @@ def load_tracking(con: sqlite3.Connection, request: dict[str, Any]) -> int:
         photos, leads = request.get("photos") or [], request.get("interest") or []
         if photos or leads:
             records_sql.load_records(con, photos, leads, datetime.fromisoformat(request["now"]))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return len(request["history"])
 
 

@@ -31,7 +31,7 @@ from landmap.store.base import StoreError
 from landmap.store.gpkg import HISTORY_COLUMNS, GpkgStore
 from landmap.store.gpkg_sql import HISTORY_TABLE, MILESTONES_TABLE, VERSIONS_TABLE
 from landmap.store.postgis import PostgisStore
-from landmap.store.postgis_layers import create_layer_table, table_exists
+from landmap.store.postgis_layers import create_layer_table, insert_query, table_exists
 from landmap.store.postgis_schema import init_schema
 from landmap.store.records_sql import (
     INTEREST_COLUMNS,
@@ -176,20 +176,12 @@ def _into_postgis(
                     ],
                 )
                 cur.executemany(
-                    sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                        sql.Identifier(PHOTOS_TABLE),
-                        sql.SQL(", ").join(sql.Identifier(c) for c in PHOTO_COLUMNS),
-                        sql.SQL(", ").join(sql.Placeholder() for _ in PHOTO_COLUMNS),
-                    ),
+                    insert_query(PHOTOS_TABLE, PHOTO_COLUMNS),
                     [[photo[c] for c in PHOTO_COLUMNS] for photo in records.photos],
                 )
                 lead_columns = ("fid", *INTEREST_COLUMNS)
                 cur.executemany(
-                    sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                        sql.Identifier(INTEREST_TABLE),
-                        sql.SQL(", ").join(sql.Identifier(c) for c in lead_columns),
-                        sql.SQL(", ").join(sql.Placeholder() for _ in lead_columns),
-                    ),
+                    insert_query(INTEREST_TABLE, lead_columns),
                     [[lead[c] for c in lead_columns] for lead in records.leads],
                 )
             # New history rows and leads continue after the copied ones.

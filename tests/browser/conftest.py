@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.app_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, running
 
-CHROMIUM = "/usr/bin/chromium"
-# Flags that keep a headless Chromium quiet on a machine with no internet (no background
-# connections to Google services, no component updates).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
+# The app's settings a test server must not inherit from the developer's shell (the
+# GeoPackage unless a test names a database).
+_UNSET = (
+    "TIANDITU_KEY",
+    "LANDMAP_INTERNAL_WITHOUT_SIGN_IN",
+    "LANDMAP_DATA",
+    "LANDMAP_DATABASE_URL",
+)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class AppServer(StreamlitServer):
+    """The app on ``data_path`` (None: the sample), plus ``extra_env``. Visitors get the public
+    view unless the deployment says otherwise (README, Security): ``internal_view`` is that
+    setting."""
 
-
-class AppServer:
     def __init__(
         self,
         data_path: Path | None,
@@ -43,63 +31,13 @@ class AppServer:
         internal_view: bool = False,
         extra_env: dict[str, str] | None = None,
     ) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-        env.pop("TIANDITU_KEY", None)
-        # Visitors get the public view unless the deployment says otherwise (README, Security).
-        env.pop("LANDMAP_INTERNAL_WITHOUT_SIGN_IN", None)
+        env = {}
         if internal_view:
             env["LANDMAP_INTERNAL_WITHOUT_SIGN_IN"] = "1"
         if data_path is not None:
             env["LANDMAP_DATA"] = str(data_path)
-        else:
-            env.pop("LANDMAP_DATA", None)
-        env.pop("LANDMAP_DATABASE_URL", None)  # the GeoPackage unless a test names a database
         env.update(extra_env or {})
-        self.log = open(log_path, "w")  # noqa: SIM115  (closed in stop())
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "streamlit_app.py",
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise TimeoutError("streamlit did not become healthy")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+        super().__init__("streamlit_app.py", log_path, unset=_UNSET, env=env)
 
 
 @pytest.fixture(scope="session")
@@ -122,11 +60,8 @@ def start_server(
 ) -> Iterator[AppServer]:
     log_path = tmp_path_factory.mktemp("logs") / "streamlit.log"
     server = AppServer(data_path, log_path, internal_view, extra_env)
-    try:
-        server.wait_ready()
+    with running(server):
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ from landmap.export import ExportFormat
 from landmap.i18n import t
 from landmap.ledger import ledger_workbook
 from landmap.store import GpkgStore
-from tests.browser.conftest import free_port, start_server
+from tests.app_server import free_port
+from tests.browser.conftest import start_server
 from tests.browser.test_map_in_browser import open_map
 from tests.conftest import INTERNAL_PLOT, SAMPLE_GPKG, seed_internal_values
 from tests.unit.test_audience import pdf_text, readable_bytes
