@@ -1,11 +1,11 @@
 """End-to-end browser benchmark at city scale: the real app against a DIY ``explore()`` app.
 
 For each size (``--plots``, default 10 000 and 100 000 synthetic idle-land parcels, see
-bench/synthetic.py) and each backend (the GeoPackage; PostGIS once the app reads
-``LANDMAP_DATABASE_URL``), it starts a real Streamlit server of the app on a scratch state
-folder in the public view, warms it with one page load (the server's caches: the first load
-of a session reads the store), then drives headless Chromium (1280×800) and measures, median of
-``--repeat`` fresh browser contexts:
+bench/synthetic.py) and each backend (the GeoPackage; PostGIS through
+``LANDMAP_DATABASE_URL``, the store copied in with ``db copy``), it starts a real Streamlit
+server of the app on a scratch state folder in the public view, warms it with one page load
+(the server's caches: the first load of a session reads the store), then drives headless
+Chromium (1280×800) and measures, median of ``--repeat`` fresh browser contexts:
 
 - **first features**: from ``page.goto`` until the map iframe has drawn a feature path
   (``path.leaflet-interactive`` in the overlay pane) and no fetch is pending
@@ -161,14 +161,6 @@ class Server(StreamlitServer):
             except OSError:
                 pass
         return total
-
-
-def app_reads_database() -> bool:
-    """Whether the app (not only ``db`` commands) reads ``LANDMAP_DATABASE_URL`` yet."""
-    for path in (REPO_ROOT / "landmap").rglob("*.py"):
-        if path.name != "cli_db.py" and "DATABASE_URL" in path.read_text(encoding="utf-8"):
-            return True
-    return False
 
 
 # --- the browser side ----------------------------------------------------------------------
@@ -387,20 +379,14 @@ def run_size(browser, plots: int, args, workdir: Path, explore_ok: bool) -> tupl
                                                args.repeat, args.timeout)}
             )  # fmt: skip
     if "postgis" in args.backends:
-        if not app_reads_database():
-            print(
-                "  landmap (PostGIS): skipped: the app does not read LANDMAP_DATABASE_URL yet "
-                "(no mention outside landmap/cli_db.py)"
-            )
-        else:
-            with postgis_copy(gpkg) as (url, copy_s):
-                print(f"  landmap (PostGIS): db copy of the store took {copy_s:.1f} s")
-                env = {"LANDMAP_DATABASE_URL": url}
-                server = Server("streamlit_app.py", env, workdir, f"app-pg-{plots}")
-                with running(server):
-                    row = measure_app(browser, server, "landmap (PostGIS)", args.repeat,
-                                      args.timeout)  # fmt: skip
-                    rows.append({"plots": plots, "db_copy_s": copy_s, **row})
+        with postgis_copy(gpkg) as (url, copy_s):
+            print(f"  landmap (PostGIS): db copy of the store took {copy_s:.1f} s")
+            env = {"LANDMAP_DATABASE_URL": url}
+            server = Server("streamlit_app.py", env, workdir, f"app-pg-{plots}")
+            with running(server):
+                row = measure_app(browser, server, "landmap (PostGIS)", args.repeat,
+                                  args.timeout)  # fmt: skip
+                rows.append({"plots": plots, "db_copy_s": copy_s, **row})
 
     if args.no_explore:
         return rows, explore_ok
