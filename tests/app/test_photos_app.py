@@ -99,3 +99,24 @@ def test_an_editors_upload_is_stored_and_the_public_sees_only_the_public_one(
     assert "公开的现场远景" in shown and "内部的界桩近景" not in shown
     assert len(visitor.get("image")) == 1
     assert stored[1].photo_id not in widget_keys(visitor)
+
+
+def test_an_editor_publishes_and_deletes_a_photo_and_the_public_follows(make_app, live, place_data):
+    (public, internal) = live.store.photos(PLOT, audience=Audience.STAFF)
+    editor = sign_in(make_app(**live.app_args, query={"plot": PLOT}), "zhang")
+    editor.button(key=f"photo_flip_{internal.photo_id}").click().run()
+    assert not editor.exception
+    assert any("已更新照片的公开设置" in s.value for s in editor.success)
+    assert [p.public for p in live.store.photos(PLOT, audience=Audience.STAFF)] == [True, True]
+    visitor = make_app(**live.app_args, query={"plot": PLOT})
+    assert INTERNAL_CAPTION in plain(all_text(visitor)) and len(visitor.get("image")) == 2
+
+    editor.button(key=f"photo_delete_{public.photo_id}").click().run()
+    assert any("照片已删除" in s.value for s in editor.success)
+    assert [p.photo_id for p in live.store.photos(PLOT, audience=Audience.STAFF)] == [
+        internal.photo_id
+    ]
+    visitor = make_app(**live.app_args, query={"plot": PLOT})
+    shown = plain(all_text(visitor))
+    assert PUBLIC_CAPTION not in shown and INTERNAL_CAPTION in shown
+    assert len(visitor.get("image")) == 1
