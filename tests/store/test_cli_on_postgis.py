@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import geopandas as gpd
@@ -117,8 +118,15 @@ def layer_ids(url: str) -> list[str]:
     return sorted(PostgisStore(url).read_table("idle_land")["id"])
 
 
-def test_import_backups_and_restore_on_postgis(copied, tmp_path, capsys):
+def test_import_backups_and_restore_on_postgis_as_the_app_role(
+    copied, tmp_path, capsys, postgres_server, monkeypatch
+):
     _path, url = copied
+    role = f"app_{uuid.uuid4().hex[:8]}"
+    postgres_server.admin(f'CREATE ROLE "{role}" LOGIN')
+    assert main(["db", "--url", url, "init", "--app-role", role]) == 0
+    monkeypatch.setenv("LANDMAP_DATABASE_URL", url.replace("postgres@", f"{role}@", 1))
+    capsys.readouterr()
     before = layer_ids(url)
     code, out = run(capsys, "--lang", "en", "backups")
     assert (code, out) == (0, "")  # none yet
