@@ -257,7 +257,9 @@ def commit_import(plan: ImportPlan, store: WritableStore, *, user: str, note: st
         result = pd.concat([current, incoming], ignore_index=True)
     else:
         result = _updated(current, incoming, plan.field_mapping)
-    result = gpd.GeoDataFrame(result, geometry="geometry", crs=geo.DISPLAY_CRS)
+    result = gpd.GeoDataFrame(
+        _stored_types(result, current), geometry="geometry", crs=geo.DISPLAY_CRS
+    )
     return store.write_layer(
         layer.id,
         result,
@@ -501,6 +503,30 @@ def _registry_frame(
     extra = [c for c in out.columns if c not in columns and c != out.geometry.name]
     out = out[[*columns, *(extra if keep_extra else []), out.geometry.name]]
     return out.rename_geometry("geometry") if out.geometry.name != "geometry" else out
+
+
+def _stored_types(result: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """``result`` with each number column the layer already has kept a number column.
+
+    The checked values of a number field come as Python numbers in an object column; written
+    so, the column would turn into text: a GeoPackage keeps it as text from then on, and
+    PostGIS must re-create the table for it, which only the owner may do, so the app's role
+    would be refused every import (README, Running on PostGIS)."""
+    out = result.copy()
+    for column in current.columns:
+        stored = current[column].dtype
+        if column not in out.columns or out[column].dtype == stored:
+            continue
+        if pd.api.types.is_bool_dtype(stored) or not pd.api.types.is_numeric_dtype(stored):
+            continue
+        try:
+            numbers = pd.to_numeric(out[column])
+            if pd.api.types.is_integer_dtype(stored):
+                numbers = numbers.astype("Int64")  # whole numbers, empty cells kept empty
+        except (TypeError, ValueError):
+            continue  # not (whole) numbers after all: written as they are, as before
+        out[column] = numbers
+    return out
 
 
 def _updated(

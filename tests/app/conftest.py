@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import contextlib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -63,10 +65,14 @@ class Placed:
     app_args: dict = field(default_factory=dict)
 
 
+APP_ROLE = "landmap_app"
+
+
 @pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
 def place_data(request):
     """Runs a test on both stores: ``place_data(path)`` serves the GeoPackage at ``path`` as it
-    is, or copied (``db copy``) into a fresh PostGIS database the app is then pointed at."""
+    is, or copied (``db copy``) into a fresh PostGIS database the app is then pointed at as
+    its least-privilege role, as the README deploys it (``store`` reads as the owner)."""
 
     def place(path: Path) -> Placed:
         from landmap.store import GpkgStore
@@ -74,17 +80,37 @@ def place_data(request):
         if request.param == "gpkg":
             return Placed(GpkgStore(path), {"data_path": path})
         url = request.getfixturevalue("database_url")
-        return Placed(copy_into_database(path, url), {"database_url": url})
+        store = copy_into_database(path, url, app_role=request.getfixturevalue("app_role"))
+        return Placed(store, {"database_url": as_role(url, APP_ROLE)})
 
     return place
 
 
-def copy_into_database(path: Path, url: str) -> AnyStore:
-    """``python -m landmap db init`` and ``db copy PATH URL``, as an administrator would."""
+@pytest.fixture
+def app_role(postgres_server) -> str:
+    """The app's login role (README: create a database and an app role), once per server."""
+    import psycopg
+
+    with contextlib.suppress(psycopg.errors.DuplicateObject):
+        postgres_server.admin(f'CREATE ROLE "{APP_ROLE}" LOGIN')
+    return APP_ROLE
+
+
+def as_role(url: str, role: str) -> str:
+    """``url`` with ``role`` as the user (the test server trusts loopback: no password)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{role}@{host}"))
+
+
+def copy_into_database(path: Path, url: str, app_role: str | None = None) -> AnyStore:
+    """``python -m landmap db init [--app-role ROLE]`` and ``db copy PATH URL``, as an
+    administrator would."""
     from landmap.cli import main
     from landmap.store.open import store_for_key
 
-    assert main(["db", "--url", url, "init"]) == 0
+    grant = ["--app-role", app_role] if app_role else []
+    assert main(["db", "--url", url, "init", *grant]) == 0
     assert main(["db", "copy", str(path), url]) == 0
     return store_for_key(url)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
 
 from landmap.accounts import Role, accounts_path, add_account
-from tests.app.test_app import shown_count
+from tests.app.test_app import plain, shown_count
 from tests.conftest import SAMPLE_GPKG
 
 PASSWORD = "correct-horse-battery"
@@ -163,3 +164,70 @@ def test_the_photo_upload_box_is_explained_in_chinese(make_app, data_copy):
     at = sign_in(make_app(data_copy, query={"plot": "XQ-XZ-004"}))
     assert "上传照片" in [e.label for e in at.expander]
     assert any("Browse files" in c.value and "拖到" in c.value for c in at.caption)
+
+
+def plot_geojson(feature_id: str) -> bytes:
+    ring = [[101.6200, 26.6200], [101.6212, 26.6200], [101.6212, 26.6210], [101.6200, 26.6210]]
+    feature = {
+        "type": "Feature",
+        "properties": {"编号": feature_id, "名称": "新摸排地块", "状态": "已摸排"},
+        "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+    }
+    collection = {"type": "FeatureCollection", "features": [feature]}
+    return json.dumps(collection, ensure_ascii=False).encode("utf-8")
+
+
+def plot_ids(store) -> set[str]:
+    return set(store.read_table("idle_land")["id"])
+
+
+def said(at) -> str:
+    return plain("\n".join([*(s.value for s in at.success), *(e.value for e in at.error)]))
+
+
+def restore(at, backup_id: str):
+    at.selectbox(key="restore_choice").set_value(backup_id)
+    at.checkbox(key="restore_confirm").check().run()
+    next(b for b in at.button if b.label == "恢复这份备份").click().run()
+    return at
+
+
+def test_an_editor_imports_a_file_then_restores_the_backup_and_undoes_that(
+    make_app, sample_copy, place_data
+):
+    placed = place_data(sample_copy)
+    before = plot_ids(placed.store)
+    assert not placed.store.backups()
+    at = sign_in(make_app(**placed.app_args))
+    at.button_group[0].set_value("data").run()
+    assert any(i.value == "暂无备份。" for i in at.info)
+
+    picker = next(f for f in at.get("file_uploader") if f.label == "选择文件")
+    picker.set_value(("new.geojson", plot_geojson("XQ-XZ-901"), "application/geo+json")).run()
+    next(b for b in at.button if b.label == "检查文件").click().run()
+    assert not at.exception
+    assert "检查报告" in [h.value for h in at.subheader]
+    next(b for b in at.button if b.label == "导入 1 个要素（追加要素）").click().run()
+    assert not at.exception
+    assert "已导入 1 个要素" in said(at)
+    assert plot_ids(placed.store) == before | {"XQ-XZ-901"}
+    (backup,) = placed.store.backups()
+    assert backup.id in said(at) and backup.user == "zhang"
+    listed = at.dataframe[-1].value  # the backups tab's table
+    assert list(listed["id"]) == [backup.id]
+
+    restore(at, backup.id)
+    assert not at.exception
+    assert "已恢复" in said(at)
+    assert plot_ids(placed.store) == before
+    newest, older = placed.store.backups()  # the restore backed up what it replaced
+    assert older.id == backup.id and newest.action == "restore"
+    assert list(at.dataframe[-1].value["id"]) == [newest.id, backup.id]
+
+    restore(at, newest.id)  # undo the restore: the imported plot is back
+    assert "已恢复" in said(at)
+    assert plot_ids(placed.store) == before | {"XQ-XZ-901"}
+    at.button_group[0].set_value("map").run()
+    assert not at.exception
+    at.text_input(key="search").input("XQ-XZ-901").run()
+    assert shown_count(at) == 1  # the map reads the store anew

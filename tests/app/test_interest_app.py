@@ -1,18 +1,19 @@
 """Expressions of interest in the app: a visitor sends one and sees nothing of anyone's; staff
-see the list, the plot's count and can export it."""
+see the list, the plot's count and can export it (the main paths on both stores)."""
 
 from __future__ import annotations
 
-import shutil
+from pathlib import Path
 
 import pytest
 
 from landmap.accounts import Role, accounts_path, add_account
 from landmap.interest import InterestDraft, check_interest
 from landmap.store import GpkgStore
+from landmap.store.open import AnyStore
+from tests.app.conftest import Placed
 from tests.app.test_app import all_text, plain
 from tests.app.test_editing import sign_in
-from tests.conftest import SAMPLE_GPKG
 
 PLOT = "XQ-XZ-004"  # offered (招商推介中): in the public view
 OTHER_VISITOR = "王先生秘密QZX7"
@@ -20,16 +21,27 @@ OTHER_PHONE = "13912345678"
 PASSWORD = "interest-app-password"
 
 
-@pytest.fixture
-def live(tmp_path):
-    path = tmp_path / "live.gpkg"
-    shutil.copyfile(SAMPLE_GPKG, path)
+def seed_lead(store: AnyStore) -> None:
     lead = check_interest(
         InterestDraft(name=OTHER_VISITOR, phone=OTHER_PHONE, message="想看地", plot_ids=(PLOT,)),
         {PLOT},
     )
-    GpkgStore(path).add_interest(lead, lang="zh")
-    return path
+    store.add_interest(lead, lang="zh")
+
+
+@pytest.fixture
+def live(sample_copy) -> Path:
+    """The sample GeoPackage with another visitor's lead."""
+    seed_lead(GpkgStore(sample_copy))
+    return sample_copy
+
+
+@pytest.fixture
+def placed(sample_copy, place_data) -> Placed:
+    """The same, on either store (``place_data``)."""
+    placed = place_data(sample_copy)
+    seed_lead(placed.store)
+    return placed
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +69,8 @@ def fill_interest(at, **values):
     return at
 
 
-def test_a_visitor_sends_interest_and_sees_no_leads_or_counts(make_app, live):
-    at = make_app(live, query={"plot": PLOT})
+def test_a_visitor_sends_interest_and_sees_no_leads_or_counts(make_app, placed):
+    at = make_app(**placed.app_args, query={"plot": PLOT})
     assert not at.exception
     shown = page_text(at)
     assert "有意向？登记联系方式" in shown
@@ -74,7 +86,7 @@ def test_a_visitor_sends_interest_and_sees_no_leads_or_counts(make_app, live):
     assert OTHER_VISITOR not in shown and "意向登记：" not in shown
     assert at.text_input(key=f"interest_name__{PLOT}").value == ""  # nothing stays on the page
 
-    leads = GpkgStore(live).interest_leads()
+    leads = placed.store.interest_leads()
     assert len(leads) == 2
     newest = leads.iloc[0]
     assert newest["name"] == "李四"  # the tag is gone, the text kept
@@ -101,13 +113,13 @@ def test_a_visitor_is_limited_per_session(make_app, live):
     assert len(GpkgStore(live).interest_leads()) == 4  # 1 seeded + 3
 
 
-def test_staff_see_the_count_the_list_and_the_export(make_app, live):
-    at = make_app(live, query={"plot": PLOT}, staff=True)
+def test_staff_see_the_count_the_list_and_the_export(make_app, placed):
+    at = make_app(**placed.app_args, query={"plot": PLOT}, staff=True)
     assert not at.exception
     shown = page_text(at)
     assert "意向登记：1 条" in shown
     assert "有意向？登记联系方式" not in shown  # the form is for visitors
-    at = make_app(live, query={"view": "dashboard"}, staff=True)
+    at = make_app(**placed.app_args, query={"view": "dashboard"}, staff=True)
     shown = page_text(at)
     assert "投资意向登记" in shown
     assert OTHER_VISITOR in shown and OTHER_PHONE in shown
@@ -123,3 +135,27 @@ def test_a_signed_in_viewer_sees_the_count_a_visitor_does_not(make_app, live):
     shown = page_text(at)
     assert "意向登记：1 条" in shown
     assert "有意向？登记联系方式" not in shown
+
+
+def test_a_visitors_lead_reaches_the_staff_list_and_never_another_visitor(make_app, placed):
+    visitor = make_app(**placed.app_args, query={"plot": PLOT})
+    fill_interest(visitor, name="陈新访客QZX9", email="chen@example.com", message="想了解地价")
+    assert any("已收到您的意向登记" in s.value for s in visitor.success)
+
+    staff = make_app(**placed.app_args, query={"view": "dashboard"}, staff=True)
+    assert not staff.exception
+    (table,) = [df.value for df in staff.dataframe if "提交时间" in df.value.columns]
+    assert len(table) == 2
+    assert "陈新访客QZX9" in table.iloc[0].to_string()  # newest first
+    assert "chen@example.com" in table.iloc[0].to_string()
+    assert OTHER_VISITOR in table.iloc[1].to_string()
+    plot = make_app(**placed.app_args, query={"plot": PLOT}, staff=True)
+    assert "意向登记：2 条" in page_text(plot)
+
+    another = make_app(**placed.app_args, query={"plot": PLOT})
+    shown = page_text(another)
+    assert "陈新访客QZX9" not in shown and "chen@example.com" not in shown
+    assert OTHER_VISITOR not in shown and "意向登记：" not in shown
+    another = make_app(**placed.app_args, query={"view": "dashboard"})  # a staff link
+    shown = page_text(another)
+    assert "投资意向登记" not in shown and "陈新访客QZX9" not in shown

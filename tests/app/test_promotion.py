@@ -94,3 +94,25 @@ def test_an_editor_takes_a_plot_off_offer_and_the_public_no_longer_sees_it(make_
     visitor = make_app(live, query={"plot": "XQ-XZ-004"})
     assert "XQ-XZ-004" not in html_bodies(visitor)
     assert any("XQ-XZ-004" in plain(w.value) for w in visitor.warning)  # not found for them
+
+
+def test_the_presentation_shows_a_public_photo_never_an_internal_one(
+    make_app, sample_copy, place_data
+):
+    from landmap.photos import save_upload
+    from tests.app.test_photos_app import jpeg
+
+    placed = place_data(sample_copy)
+    # The internal one first: the slide's single photo must be the public one all the same.
+    for caption, public in (("内部界桩秘密", False), ("公开全景远眺", True)):
+        save_upload(
+            placed.store, "idle_land", OFFERED[0], jpeg(), caption=caption, public=public, user="ed"
+        )
+    at = make_app(**placed.app_args, query={"view": "present", "short": OFFERED[0]}, staff=True)
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert "公开全景远眺" in captions and "内部界桩秘密" not in captions
+    assert len(at.get("image")) == 2  # the plot's map and its one public photo
+
+    other = make_app(**placed.app_args, query={"view": "present", "short": OFFERED[1]})
+    assert len(other.get("image")) == 1  # a plot without photos: the map alone

@@ -180,6 +180,35 @@ def test_the_app_role_imports_restores_and_adds_photos_but_cannot_erase_records(
                 con.execute(statement)
 
 
+def test_the_app_role_imports_a_checked_file_of_the_layers_own_columns(
+    database_url, tmp_path, postgres_server: PostgresServer, capsys
+):
+    """What the data page does (``commit_import``), as the app role: a file with the layer's
+    fields is added, then replaces the layer, without re-creating the table (owner only)."""
+    from landmap.store.postgis_layers import table_columns
+    from tests.store.test_store_writes import checked_import
+
+    role = f"app_{uuid.uuid4().hex[:8]}"
+    postgres_server.admin(f'CREATE ROLE "{role}" LOGIN')
+    assert main(["db", "--url", database_url, "init", "--app-role", role]) == 0
+    source = tmp_path / "sample.gpkg"
+    shutil.copy(SAMPLE, source)
+    assert main(["db", "--url", database_url, "copy", str(source), "db"]) == 0
+    capsys.readouterr()
+    as_app = PostgisStore(database_url.replace("postgres@", f"{role}@", 1))
+    with psycopg.connect(database_url) as con:
+        columns = table_columns(con, "idle_land")
+    idle = as_app.read_table("idle_land")
+    new = idle.iloc[:1].assign(id="NEW-1")
+    checked_import(as_app, "idle_land", new, "add")
+    assert len(as_app.read_table("idle_land")) == len(idle) + 1
+    checked_import(as_app, "idle_land", idle.iloc[:3], "replace")
+    assert as_app.read_table("idle_land")["id"].tolist() == idle["id"].tolist()[:3]
+    with psycopg.connect(database_url) as con:
+        assert table_columns(con, "idle_land") == columns
+    assert [b.action for b in as_app.backups()] == ["import:replace", "import:add"]
+
+
 def test_photos_and_leads_go_there_and_back_with_db_copy(
     sample_copy: GpkgStore, database_url, tmp_path, photo
 ):

@@ -136,6 +136,39 @@ def test_imports_and_restores_write_their_status_changes_into_the_history(store)
     assert restored["note"] == f"恢复备份 {backup.id} / restored backup {backup.id}"
 
 
+def checked_import(store, layer_id: str, frame, mode: str):
+    """``frame`` (as read from the store) written to a GeoJSON, checked and imported as a
+    clerk would (``prepare_import`` then ``commit_import``)."""
+    from landmap.ingest.limits import Limits
+    from landmap.ingest.plan import ImportOptions, commit_import, prepare_import
+    from landmap.ingest.validate import ImportMode
+
+    options = ImportOptions(layer_id=layer_id, mode=ImportMode(mode))
+    data = frame.to_crs(4326).to_json().encode("utf-8")
+    plan = prepare_import(data, "台账.geojson", options, store, None, Limits())
+    assert plan.can_commit, plan.summary_lines("en")
+    return commit_import(plan, store, user="导入员")
+
+
+@pytest.mark.parametrize("mode", ["add", "update", "replace"])
+def test_an_import_keeps_the_layers_number_columns_numbers(store, mode):
+    idle = store.read_table("idle_land")
+    numbers = [c for c in idle.columns if pd.api.types.is_float_dtype(idle[c])]
+    assert "far_max" in numbers and "start_price_wan" in numbers
+    incoming = idle.iloc[:2].copy()
+    incoming["far_max"] = [2.5, 0.8]
+    if mode == "add":
+        incoming["id"] = ["NEW-1", "NEW-2"]
+    checked_import(store, "idle_land", incoming, mode)
+    after = store.read_table("idle_land").set_index("id")
+    assert {c: str(after[c].dtype) for c in numbers} == {c: "float64" for c in numbers}
+    ids = incoming["id"].tolist()
+    assert after.loc[ids, "far_max"].tolist() == [2.5, 0.8]
+    assert after.loc[ids, "start_price_wan"].tolist() == pytest.approx(
+        idle.iloc[:2]["start_price_wan"].tolist(), nan_ok=True
+    )
+
+
 def test_a_stale_version_is_refused_and_nothing_changes(store):
     roads = store.read_table("roads")
     stale = store.version()
