@@ -77,3 +77,5 @@ def _restore(settings: Settings, backup_id: str, lang: str) -> None:
         return
     flash(_RESTORE_RESULT, "ok", t("data.restored", lang, backup=saved.id))
     st.session_state.pop("restore_confirm", None)
+    # The choice moves to the backup this restore made, so undoing it is one confirm away.
+    st.session_state["restore_choice"] = saved.id

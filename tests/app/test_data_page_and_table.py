@@ -223,6 +223,8 @@ def test_an_editor_imports_a_file_then_restores_the_backup_and_undoes_that(
     newest, older = placed.store.backups()  # the restore backed up what it replaced
     assert older.id == backup.id and newest.action == "restore"
     assert list(at.dataframe[-1].value["id"]) == [newest.id, backup.id]
+    assert at.selectbox(key="restore_choice").value == newest.id  # the undo is preselected
+    assert not at.checkbox(key="restore_confirm").value  # and still needs its confirmation
 
     restore(at, newest.id)  # undo the restore: the imported plot is back
     assert "已恢复" in said(at)
