@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from landmap.config import BUNDLED_SAMPLE_PATH, DEFAULT_BOUNDARY_PATH  # noqa: E402
 from landmap.dataset import load_dataset  # noqa: E402  (after the path tweak)
-from landmap.mapview import base_map, bounds_of, build_feature_groups, feature_strings  # noqa: E402
+from landmap.map.view import base_map, bounds_of, build_feature_groups, feature_strings  # noqa: E402
 from landmap.store import GpkgStore  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

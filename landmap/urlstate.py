@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from landmap.basemaps import BASEMAPS
 from landmap.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from landmap.layers import LAYERS, PLANNED_USES, SUBDISTRICTS, LayerSpec, all_status_codes
+from landmap.map.basemaps import BASEMAPS
 from landmap.query import FeatureFilter
 
 ALL_LAYER_IDS = tuple(layer.id for layer in LAYERS)

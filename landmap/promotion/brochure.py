@@ -28,10 +28,10 @@ from matplotlib.patches import Rectangle
 from matplotlib.transforms import Affine2D
 
 from landmap.access import Audience
-from landmap.colours import readable_text_colour
 from landmap.geo import METRIC_CRS
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID
+from landmap.map.colours import readable_text_colour
 from landmap.mapprint import (
     boundary_to_metric,
     draw_boundary,

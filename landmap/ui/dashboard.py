@@ -32,7 +32,7 @@ from landmap.followup import (
 from landmap.history import timeline
 from landmap.i18n import plural, t
 from landmap.layers import LAYER_BY_ID, GeometryKind, LayerSpec
-from landmap.mapview import focus_on
+from landmap.map.view import focus_on
 from landmap.progress_stats import (
     investment_by_layer,
     months_without_updates,

@@ -10,11 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from landmap.access import Audience
-from landmap.colours import readable_text_colour
 from landmap.escaping import html_text, md_escape
 from landmap.facts import feature_facts
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, UNKNOWN_STATUS_STYLE, GeometryKind, LayerSpec
+from landmap.map.colours import readable_text_colour
 from landmap.query import find_feature
 from landmap.ui import state
 

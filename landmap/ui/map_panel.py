@@ -12,12 +12,12 @@ from branca.element import Element
 from streamlit_folium import st_folium
 
 from landmap.access import Audience
-from landmap.basemaps import basemap_group
 from landmap.config import Settings
 from landmap.dataset import Dataset
-from landmap.maplegend import legend_group, map_legend
-from landmap.mapview import base_map, build_feature_groups, feature_bounds, initial_bounds
-from landmap.places import load_places
+from landmap.map.basemaps import basemap_group
+from landmap.map.legend import legend_group, map_legend
+from landmap.map.places import load_places
+from landmap.map.view import base_map, build_feature_groups, feature_bounds, initial_bounds
 from landmap.query import find_feature
 from landmap.store.open import store_key
 from landmap.ui import data, state

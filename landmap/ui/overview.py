@@ -18,7 +18,7 @@ from landmap.escaping import html_text, md_escape
 from landmap.followup import lateness_text
 from landmap.i18n import plural, t
 from landmap.layers import LAYER_BY_ID, GeometryKind
-from landmap.mapview import focus_on
+from landmap.map.view import focus_on
 from landmap.query import count_features, layer_totals
 from landmap.ui import state
 

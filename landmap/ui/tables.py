@@ -12,7 +12,7 @@ import streamlit as st
 from landmap.dataset import Dataset
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, GeometryKind
-from landmap.mapview import focus_on
+from landmap.map.view import focus_on
 from landmap.query import layer_totals, summarise
 from landmap.ui import state
 

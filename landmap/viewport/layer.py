@@ -32,11 +32,11 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-from landmap.compactjs import compact_js
-from landmap.geoencode import DECODER_JS
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, GeometryKind
-from landmap.maplabels import (
+from landmap.map.compactjs import compact_js
+from landmap.map.geoencode import DECODER_JS
+from landmap.map.labels import (
     LABEL_ALWAYS_ZOOM,
     LABEL_FIT_PX,
     LABEL_MARKER_JS,
@@ -45,7 +45,7 @@ from landmap.maplabels import (
     PLOT_LABEL_CSS,
     PLOT_LABELS_JS,
 )
-from landmap.mapview import (
+from landmap.map.view import (
     FEATURE_OPTIONS_JS,
     _js,
     _RawScript,

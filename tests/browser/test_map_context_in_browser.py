@@ -12,7 +12,7 @@ import pytest
 
 from landmap.dataset import load_dataset
 from landmap.layers import SUBDISTRICTS
-from landmap.maplabels import LABEL_MAX_CHARS
+from landmap.map.labels import LABEL_MAX_CHARS
 from landmap.store import GpkgStore
 from landmap.tiles.route import ROUTE_NAME
 from tests.browser.conftest import start_server

@@ -23,7 +23,7 @@ from landmap.deadlines import parse_milestones, with_deadline_columns
 from landmap.export import ExportFormat, export_features
 from landmap.facts import feature_facts
 from landmap.layers import LAYERS, FieldKind
-from landmap.mapview import feature_strings
+from landmap.map.view import feature_strings
 from landmap.query import feature_table, summarise
 from landmap.report_picture import map_picture
 from landmap.store import GpkgStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from landmap.colours import (
+from landmap.map.colours import (
     MIN_TEXT_CONTRAST,
     blend,
     contrast_ratio,

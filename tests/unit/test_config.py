@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from landmap.basemaps import basemap_group, tianditu_url
 from landmap.config import BUNDLED_SAMPLE_PATH, load_settings
+from landmap.map.basemaps import basemap_group, tianditu_url
 
 
 def test_defaults_are_the_sample_data_and_no_key():

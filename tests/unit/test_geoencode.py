@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import shapely
 
-from landmap.geoencode import DECODER_JS, decode_coords, encode_coords, encode_geometries
+from landmap.map.geoencode import DECODER_JS, decode_coords, encode_coords, encode_geometries
 
 RNG = np.random.default_rng(42)
 

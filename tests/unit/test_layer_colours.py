@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from landmap.colours import delta_e
 from landmap.layers import LAYERS, UNKNOWN_STATUS_STYLE, LayerSpec, StatusSpec
-from landmap.mapview import drawn_colour, status_style
+from landmap.map.colours import delta_e
+from landmap.map.view import drawn_colour, status_style
 
 # CIE76 ΔE below which two fills side by side read as one colour at map scale.
 MIN_DISTANCE = 10.0

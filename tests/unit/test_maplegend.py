@@ -8,11 +8,11 @@ import re
 import folium
 import pytest
 
-from landmap.colours import MIN_TEXT_CONTRAST, contrast_ratio
 from landmap.dataset import load_dataset
 from landmap.deadlines import DeadlineState, load_milestones, today_shanghai, with_deadline_columns
 from landmap.layers import LAYERS
-from landmap.maplegend import (
+from landmap.map.colours import MIN_TEXT_CONTRAST, contrast_ratio
+from landmap.map.legend import (
     LEGEND_BACKGROUND,
     LEGEND_COUNT_TEXT,
     LEGEND_TEXT,

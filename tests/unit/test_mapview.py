@@ -11,8 +11,9 @@ import shapely
 from streamlit_folium import _get_map_string, generate_js_hash
 
 from landmap.dataset import load_dataset
-from landmap.geoencode import decode_coords
-from landmap.mapview import (
+from landmap.map.geoencode import decode_coords
+from landmap.map.places import load_places
+from landmap.map.view import (
     SUBDISTRICT_ORDER,
     base_map,
     bounds_of,
@@ -21,7 +22,6 @@ from landmap.mapview import (
     feature_strings,
     focus_on,
 )
-from landmap.places import load_places
 from landmap.query import FeatureFilter, filter_features
 from landmap.store import GpkgStore
 from tests.conftest import BOUNDARY, layer_frame, square_4543, write_gpkg

@@ -9,7 +9,7 @@ import pytest
 from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 
-from landmap.offline import (
+from landmap.map.offline import (
     VENDOR_DIR,
     VENDOR_URL_PREFIX,
     OfflineFullscreen,

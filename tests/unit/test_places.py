@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from landmap.places import PLACES_PATH, load_places, places_json
+from landmap.map.places import PLACES_PATH, load_places, places_json
 
 
 def test_every_place_of_the_reference_list_is_read_with_a_sane_zoom_range():

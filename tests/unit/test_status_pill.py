@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from landmap.colours import MIN_TEXT_CONTRAST, contrast_ratio, readable_text_colour
 from landmap.layers import LAYERS, UNKNOWN_STATUS_STYLE
+from landmap.map.colours import MIN_TEXT_CONTRAST, contrast_ratio, readable_text_colour
 from landmap.ui.detail import _headline_html
 
 

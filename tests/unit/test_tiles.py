@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from starlette.routing import Match
 
-from landmap.basemaps import basemap_group
+from landmap.map.basemaps import basemap_group
 from landmap.tiles.mbtiles import MBTiles, TileAddress, TileFileError, image_type
 from landmap.tiles.pmtiles import PMTiles, tile_id
 from landmap.tiles.route import tile_response, tile_routes, tile_url_template

@@ -14,7 +14,7 @@ import shapely
 
 from landmap.access import Audience, project_frames
 from landmap.dataset import load_dataset
-from landmap.mapview import feature_strings
+from landmap.map.view import feature_strings
 from landmap.store import GpkgStore
 from landmap.viewport import LARGE_MODE_THRESHOLD, ViewRegistry, build_view, is_large
 from landmap.viewport.route import AnswerCache, view_response

@@ -21,7 +21,7 @@ import json
 import numpy as np
 import shapely
 
-from landmap.compactjs import compact_js
+from landmap.map.compactjs import compact_js
 
 PRECISION = 1_000_000  # 1e-6 degree
 

@@ -22,8 +22,8 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-from landmap.compactjs import compact_js
 from landmap.i18n import t
+from landmap.map.compactjs import compact_js
 from landmap.tiles.mbtiles import TileFileError
 from landmap.tiles.route import tile_url_template
 from landmap.tiles.source import open_tiles

@@ -12,8 +12,8 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-from landmap.compactjs import compact_js
-from landmap.places import Place, places_json
+from landmap.map.compactjs import compact_js
+from landmap.map.places import Place, places_json
 
 # Plot names appear from this zoom where the plot is at least FIT_PX wide on screen, and from
 # ALWAYS_ZOOM on for every plot in view (≈ 0.5 m a pixel: even a small plot is 100 px wide).

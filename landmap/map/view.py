@@ -28,10 +28,7 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from landmap.colours import blend
-from landmap.compactjs import compact_js
 from landmap.deadlines import DeadlineState
-from landmap.geoencode import DECODER_JS, encode_geometries
 from landmap.i18n import t
 from landmap.layers import (
     LAYER_BY_ID,
@@ -41,7 +38,10 @@ from landmap.layers import (
     LayerSpec,
     StatusSpec,
 )
-from landmap.maplabels import (
+from landmap.map.colours import blend
+from landmap.map.compactjs import compact_js
+from landmap.map.geoencode import DECODER_JS, encode_geometries
+from landmap.map.labels import (
     LABEL_ALWAYS_ZOOM,
     LABEL_FIT_PX,
     LABEL_MARKER_JS,
@@ -51,8 +51,8 @@ from landmap.maplabels import (
     PLOT_LABELS_JS,
     place_group,
 )
-from landmap.offline import OfflineFullscreen, OfflineMap, OfflineMeasureControl
-from landmap.places import Place
+from landmap.map.offline import OfflineFullscreen, OfflineMap, OfflineMeasureControl
+from landmap.map.places import Place
 
 DISTRICT_CENTER = (26.612, 101.560)
 # Without tiles Leaflet shows a dull grey; a paper tone reads better in meetings and print. The

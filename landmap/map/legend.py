@@ -32,7 +32,7 @@ from landmap.layers import (
     GeometryKind,
     LayerSpec,
 )
-from landmap.mapview import deadline_styles, drawn_colour, script_safe_json, status_style
+from landmap.map.view import deadline_styles, drawn_colour, script_safe_json, status_style
 
 # The legend's own colours: dark text on an opaque white box, whatever lies under it.
 # tests/unit/test_maplegend.py checks both texts reach WCAG AA (4.5:1) on this background.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-PLACES_PATH = Path(__file__).resolve().parent.parent / "data" / "places.csv"
+PLACES_PATH = Path(__file__).resolve().parents[2] / "data" / "places.csv"
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ __all__ = [
     "vendor_url",
 ]
 
-VENDOR_DIR: Path = Path(__file__).resolve().parent.parent / "static" / "vendor"
+VENDOR_DIR: Path = Path(__file__).resolve().parents[2] / "static" / "vendor"
 """Where ``scripts/vendor_assets.sh`` puts the files (repo checkout layout)."""
 
 VENDOR_URL_PREFIX = "../../app/static/vendor"
