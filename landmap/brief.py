@@ -22,21 +22,21 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import Affine2D, Transform
 
-from landmap.deadlines import (
+from landmap.i18n import t
+from landmap.layers import LAYER_BY_ID
+from landmap.progress.deadlines import (
     DEFAULT_DUE_SOON_DAYS,
     DeadlineState,
     Milestone,
     overdue_and_due_soon,
 )
-from landmap.followup import (
+from landmap.progress.followup import (
     last_updates,
     silence_text,
     stale_features,
     units_behind,
     with_contacts,
 )
-from landmap.i18n import t
-from landmap.layers import LAYER_BY_ID
 from landmap.reports.typesetting import (
     ellipsize,
     ensure_font_registered,

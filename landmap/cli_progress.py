@@ -15,7 +15,11 @@ from pathlib import Path
 
 from landmap.brief import make_brief
 from landmap.dataset import Dataset, load_dataset
-from landmap.deadlines import (
+from landmap.export import ExportFormat, run_export
+from landmap.i18n import t
+from landmap.layers import LAYER_BY_ID
+from landmap.ledger import run_ledger_export, run_ledger_import
+from landmap.progress.deadlines import (
     DEFAULT_DUE_SOON_DAYS,
     format_overdue_lines,
     load_milestones,
@@ -23,16 +27,12 @@ from landmap.deadlines import (
     overdue_headline,
     today_shanghai,
 )
-from landmap.edits import describe_changes
-from landmap.export import ExportFormat, run_export
-from landmap.followup import STALE_WEEKS_ENV, parse_stale_weeks, stale_weeks_setting
-from landmap.history import timeline
-from landmap.i18n import t
-from landmap.layers import LAYER_BY_ID
-from landmap.ledger import run_ledger_export, run_ledger_import
+from landmap.progress.edits import describe_changes
+from landmap.progress.followup import STALE_WEEKS_ENV, parse_stale_weeks, stale_weeks_setting
+from landmap.progress.history import timeline
+from landmap.progress.tracking import load_tracking
 from landmap.store import StoreError
 from landmap.store.open import AnyStore
-from landmap.tracking import load_tracking
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 StoreFor = Callable[[argparse.Namespace], AnyStore]

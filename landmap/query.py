@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from landmap.deadlines import DeadlineState
 from landmap.i18n import t
 from landmap.layers import (
     LAYER_BY_ID,
@@ -19,6 +18,7 @@ from landmap.layers import (
     all_status_codes,
     subdistrict_label,
 )
+from landmap.progress.deadlines import DeadlineState
 
 # The plot filters over registry fields: filter attribute → the field it keeps values of.
 # Layers without the field show nothing while such a filter is set (as for subdistricts).

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 import geopandas as gpd
 
-from landmap.deadlines import DeadlineState
 from landmap.i18n import t
 from landmap.mapprint import PictureFormat, render_map_picture
+from landmap.progress.deadlines import DeadlineState
 
 
 def map_picture(

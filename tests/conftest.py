@@ -170,7 +170,7 @@ def seed_internal_values(path: Path, feature_id: str = INTERNAL_PLOT) -> list[st
     get."""
     import pyogrio
 
-    from landmap.edits import FeatureEdit, FieldChange
+    from landmap.progress.edits import FeatureEdit, FieldChange
     from landmap.store import GpkgStore
 
     frame = pyogrio.read_dataframe(path, layer="idle_land")

@@ -19,18 +19,6 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 
-from landmap.edits import (
-    STATUS_FIELD,
-    FeatureEdit,
-    FieldChange,
-    changed_fields,
-    check_edit,
-    current_values,
-    field_label,
-    split_text,
-    stored_text,
-    value_label,
-)
 from landmap.ingest.mapping import parse_date, parse_number
 from landmap.ingest.problems import Severity
 from landmap.layers import FieldKind, Label, LayerSpec
@@ -45,6 +33,18 @@ from landmap.ledger.layout import (
     status_for_text,
 )
 from landmap.ledger.reader import LedgerCell, LedgerRow, LedgerSheet, read_ledger_cells
+from landmap.progress.edits import (
+    STATUS_FIELD,
+    FeatureEdit,
+    FieldChange,
+    changed_fields,
+    check_edit,
+    current_values,
+    field_label,
+    split_text,
+    stored_text,
+    value_label,
+)
 
 HEADER_SCAN_ROWS = 10  # a title row or two above the header is tolerated
 

@@ -13,9 +13,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from landmap.edits import STATUS_FIELD
 from landmap.export.columns import AREA_MU, ID, LENGTH_KM, NAME, header
 from landmap.layers import LAYERS, FieldKind, FieldSpec, GeometryKind, Label, LayerSpec
+from landmap.progress.edits import STATUS_FIELD
 
 VERSION_KEY = "version"
 READ_ONLY = Label("（只读）", " (read-only)")

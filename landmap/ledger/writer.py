@@ -18,11 +18,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from landmap.clock import SHANGHAI
-from landmap.edits import STATUS_FIELD
 from landmap.export.columns import attribute_table
 from landmap.export.workbook import sheet_title, workbook_bytes, write_table
 from landmap.layers import LAYER_BY_ID, FieldKind, LayerSpec
 from landmap.ledger.layout import NOTES_SHEET, VERSION_KEY, LedgerColumn, ledger_columns
+from landmap.progress.edits import STATUS_FIELD
 
 # Excel keeps an in-cell list ("a,b,c") to 255 characters.
 MAX_LIST_CHARS = 255

@@ -23,7 +23,6 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from landmap.deadlines import DeadlineState
 from landmap.i18n import t
 from landmap.layers import (
     LAYER_BY_ID,
@@ -33,6 +32,7 @@ from landmap.layers import (
     LayerSpec,
 )
 from landmap.map.view import deadline_styles, drawn_colour, script_safe_json, status_style
+from landmap.progress.deadlines import DeadlineState
 
 # The legend's own colours: dark text on an opaque white box, whatever lies under it.
 # tests/unit/test_maplegend.py checks both texts reach WCAG AA (4.5:1) on this background.

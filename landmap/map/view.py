@@ -28,7 +28,6 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from landmap.deadlines import DeadlineState
 from landmap.i18n import t
 from landmap.layers import (
     LAYER_BY_ID,
@@ -53,6 +52,7 @@ from landmap.map.labels import (
 )
 from landmap.map.offline import OfflineFullscreen, OfflineMap, OfflineMeasureControl
 from landmap.map.places import Place
+from landmap.progress.deadlines import DeadlineState
 
 DISTRICT_CENTER = (26.612, 101.560)
 # Without tiles Leaflet shows a dull grey; a paper tone reads better in meetings and print. The

@@ -27,9 +27,9 @@ import pyogrio
 
 from landmap import geo
 from landmap.clock import SHANGHAI
-from landmap.edits import FeatureEdit
-from landmap.history import history_rows, layer_value_changes
 from landmap.layers import LAYER_BY_ID, LAYERS
+from landmap.progress.edits import FeatureEdit
+from landmap.progress.history import history_rows, layer_value_changes
 from landmap.store.base import (
     AppliedEdits,
     Backup,

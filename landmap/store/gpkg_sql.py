@@ -17,8 +17,14 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from landmap.edits import MILESTONE_PREFIX, FeatureEdit, FieldChange, editable_fields, stored_text
 from landmap.layers import FieldKind, LayerSpec, get_layer
+from landmap.progress.edits import (
+    MILESTONE_PREFIX,
+    FeatureEdit,
+    FieldChange,
+    editable_fields,
+    stored_text,
+)
 from landmap.store.base import AppliedEdits, FeatureConflict
 
 HISTORY_TABLE = "landmap_history"

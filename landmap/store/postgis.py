@@ -33,9 +33,15 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
 
 from landmap.clock import SHANGHAI
-from landmap.edits import MILESTONE_PREFIX, FeatureEdit, FieldChange, editable_fields, stored_text
-from landmap.history import history_rows, layer_value_changes
 from landmap.layers import LAYER_BY_ID, LAYERS, FieldKind, LayerSpec, get_layer
+from landmap.progress.edits import (
+    MILESTONE_PREFIX,
+    FeatureEdit,
+    FieldChange,
+    editable_fields,
+    stored_text,
+)
+from landmap.progress.history import history_rows, layer_value_changes
 from landmap.store import postgis_backups
 from landmap.store.base import (
     AppliedEdits,

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from landmap.edits import FeatureEdit, FieldChange
+from landmap.progress.edits import FeatureEdit, FieldChange
 from landmap.store import records_sql
 from landmap.store.filelock import LockTimeout, store_lock
 from landmap.store.gpkg_sql import (

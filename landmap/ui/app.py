@@ -10,9 +10,9 @@ from landmap.access import Audience, audience_for
 from landmap.accounts import Account
 from landmap.config import Settings
 from landmap.dataset import Dataset
-from landmap.deadlines import today_shanghai
 from landmap.escaping import md_escape
 from landmap.i18n import plural, t
+from landmap.progress.deadlines import today_shanghai
 from landmap.query import (
     count_features,
     describe_filter,

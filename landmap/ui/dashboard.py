@@ -16,10 +16,18 @@ import pandas as pd
 import streamlit as st
 
 from landmap.brief import make_brief
-from landmap.deadlines import DeadlineState, Milestone, overdue_and_due_soon, parse_milestones
-from landmap.edits import describe_changes
 from landmap.escaping import md_escape
-from landmap.followup import (
+from landmap.i18n import plural, t
+from landmap.layers import LAYER_BY_ID, GeometryKind, LayerSpec
+from landmap.map.view import focus_on
+from landmap.progress.deadlines import (
+    DeadlineState,
+    Milestone,
+    overdue_and_due_soon,
+    parse_milestones,
+)
+from landmap.progress.edits import describe_changes
+from landmap.progress.followup import (
     DEFAULT_STALE_WEEKS,
     MAX_STALE_WEEKS,
     last_updates,
@@ -29,19 +37,16 @@ from landmap.followup import (
     units_behind,
     with_contacts,
 )
-from landmap.history import timeline
-from landmap.i18n import plural, t
-from landmap.layers import LAYER_BY_ID, GeometryKind, LayerSpec
-from landmap.map.view import focus_on
-from landmap.progress_stats import (
+from landmap.progress.history import timeline
+from landmap.progress.stats import (
     investment_by_layer,
     months_without_updates,
     status_breakdown,
     statuses_reached_by_month,
 )
+from landmap.progress.tracking import Tracking
 from landmap.query import describe_filter, layer_totals
 from landmap.store.open import open_store
-from landmap.tracking import Tracking
 from landmap.ui import state
 from landmap.ui.data import app_settings
 

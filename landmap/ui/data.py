@@ -18,11 +18,11 @@ import streamlit as st
 from landmap.access import Audience, project_frames
 from landmap.config import Settings, load_settings
 from landmap.dataset import Dataset, IssueKind, load_dataset
-from landmap.deadlines import parse_milestones, today_shanghai, with_deadline_columns
 from landmap.map.view import boundary_collection, feature_strings
+from landmap.progress.deadlines import parse_milestones, today_shanghai, with_deadline_columns
+from landmap.progress.tracking import Tracking, load_tracking
 from landmap.store import StoreError
 from landmap.store.open import is_database_url, open_store, store_for_key, store_key
-from landmap.tracking import Tracking, load_tracking
 
 
 def app_settings() -> Settings:

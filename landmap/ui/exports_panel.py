@@ -15,11 +15,11 @@ import streamlit as st
 from landmap.access import Audience
 from landmap.config import Settings
 from landmap.dataset import Dataset
-from landmap.deadlines import today_shanghai
 from landmap.escaping import md_escape
 from landmap.export import ExportFormat, export_features
 from landmap.i18n import t
 from landmap.ledger import ledger_workbook
+from landmap.progress.deadlines import today_shanghai
 from landmap.query import find_feature
 from landmap.report_picture import map_picture
 from landmap.store import TrackingStore

@@ -13,12 +13,12 @@ import pandas as pd
 import streamlit as st
 
 from landmap.access import Audience
-from landmap.deadlines import DeadlineState
 from landmap.escaping import html_text, md_escape
-from landmap.followup import lateness_text
 from landmap.i18n import plural, t
 from landmap.layers import LAYER_BY_ID, GeometryKind
 from landmap.map.view import focus_on
+from landmap.progress.deadlines import DeadlineState
+from landmap.progress.followup import lateness_text
 from landmap.query import count_features, layer_totals
 from landmap.ui import state
 

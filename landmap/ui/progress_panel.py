@@ -1,7 +1,7 @@
 """Progress in the detail panel: the edit form (editors only, drawn right under the
 headline by the caller), deadlines and the timeline.
 
-Every save goes through ``landmap.edits`` (the rules) and the store's ``apply_edits`` (one
+Every save goes through ``landmap.progress.edits`` (the rules) and the store's ``apply_edits`` (one
 transaction with its history). The role is re-read inside the save handler itself, so hiding
 the form is not what protects the data (security.md §2.5 A3).
 """
@@ -14,8 +14,11 @@ import pandas as pd
 import streamlit as st
 
 from landmap.config import Settings
-from landmap.deadlines import Milestone, milestone_state, today_shanghai
-from landmap.edits import (
+from landmap.escaping import md_escape, md_text
+from landmap.i18n import plural, t
+from landmap.layers import FieldKind, FieldSpec, LayerSpec
+from landmap.progress.deadlines import Milestone, milestone_state, today_shanghai
+from landmap.progress.edits import (
     STATUS_FIELD,
     FeatureEdit,
     FieldChange,
@@ -25,13 +28,10 @@ from landmap.edits import (
     milestone_field,
     split_text,
 )
-from landmap.escaping import md_escape, md_text
-from landmap.history import TimelineEntry, restore_changes, timeline
-from landmap.i18n import plural, t
-from landmap.layers import FieldKind, FieldSpec, LayerSpec
+from landmap.progress.history import TimelineEntry, restore_changes, timeline
+from landmap.progress.tracking import Tracking
 from landmap.store import EditConflict, FeatureNotFound, StoreError
 from landmap.store.open import open_store
-from landmap.tracking import Tracking
 from landmap.ui.auth import editor_or_none
 from landmap.ui.messages import flash, show_flash
 

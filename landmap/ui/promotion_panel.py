@@ -17,10 +17,10 @@ from landmap.access import Audience
 from landmap.clock import SHANGHAI
 from landmap.config import Settings
 from landmap.dataset import Dataset
-from landmap.deadlines import today_shanghai
 from landmap.escaping import html_text
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, LayerSpec
+from landmap.progress.deadlines import today_shanghai
 from landmap.promotion import MAX_SHORTLIST, compare, selling_facts
 from landmap.promotion.brochure import LANGS, make_brochure, public_photos
 from landmap.promotion.facts import SellingFacts

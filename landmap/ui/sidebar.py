@@ -11,10 +11,10 @@ import streamlit as st
 
 from landmap.access import Audience
 from landmap.config import Settings
-from landmap.deadlines import DeadlineState
 from landmap.i18n import LANGUAGES, t
 from landmap.layers import LAYERS, SUBDISTRICTS, subdistrict_label
 from landmap.map.basemaps import BASEMAPS, OFFLINE, TIANDITU_KEY_REQUIRED
+from landmap.progress.deadlines import DeadlineState
 from landmap.ui import state
 from landmap.ui.plot_filters import render_plot_filters
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from landmap.dataset import load_dataset
-from landmap.deadlines import today_shanghai
+from landmap.progress.deadlines import today_shanghai
 from landmap.store import GpkgStore
 from tests.conftest import SAMPLE_GPKG
 

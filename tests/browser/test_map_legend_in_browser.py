@@ -8,9 +8,14 @@ import re
 import pytest
 
 from landmap.dataset import load_dataset
-from landmap.deadlines import DeadlineState, load_milestones, today_shanghai, with_deadline_columns
 from landmap.layers import LAYER_BY_ID, GeometryKind
 from landmap.map.colours import MIN_TEXT_CONTRAST, contrast_ratio, hex_colour
+from landmap.progress.deadlines import (
+    DeadlineState,
+    load_milestones,
+    today_shanghai,
+    with_deadline_columns,
+)
 from landmap.store import GpkgStore
 from tests.browser.test_map_in_browser import MAP_IFRAME, map_frame, open_map
 from tests.conftest import SAMPLE_GPKG

@@ -11,8 +11,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from landmap.edits import FeatureEdit, changed_fields, check_edit, current_values
 from landmap.layers import get_layer
+from landmap.progress.edits import FeatureEdit, changed_fields, check_edit, current_values
 from landmap.store import EditConflict
 from landmap.store.postgis import PostgisStore
 

@@ -18,8 +18,8 @@ import pytest
 from PIL import Image
 
 from landmap.cli import main
-from landmap.edits import FeatureEdit, FieldChange
 from landmap.photos import save_upload
+from landmap.progress.edits import FeatureEdit, FieldChange
 from landmap.store.postgis import PostgisStore
 from tests.conftest import REPO_ROOT, SAMPLE_GPKG, square_4543
 from tests.pdf_reading import needs_pdftotext, pdf_text

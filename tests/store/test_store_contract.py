@@ -17,8 +17,8 @@ import pandas as pd
 import psycopg
 import pytest
 
-from landmap.edits import FeatureEdit, FieldChange
 from landmap.layers import LAYERS
+from landmap.progress.edits import FeatureEdit, FieldChange
 from landmap.store import EditConflict, FeatureNotFound, GpkgStore, StoreError
 from landmap.store.postgis import PostgisStore
 from landmap.store.transfer import copy_store

@@ -19,15 +19,15 @@ import pytest
 
 from landmap.access import Audience, audience_for, project_frames, visible_columns
 from landmap.dataset import load_dataset
-from landmap.deadlines import parse_milestones, with_deadline_columns
 from landmap.export import ExportFormat, export_features
 from landmap.facts import feature_facts
 from landmap.layers import LAYERS, FieldKind
 from landmap.map.view import feature_strings
+from landmap.progress.deadlines import parse_milestones, with_deadline_columns
+from landmap.progress.tracking import load_tracking
 from landmap.query import feature_table, summarise
 from landmap.report_picture import map_picture
 from landmap.store import GpkgStore
-from landmap.tracking import load_tracking
 from tests.conftest import BOUNDARY, SAMPLE_GPKG
 
 INTERNAL = sorted({f.key for spec in LAYERS for f in spec.all_fields if not f.public})

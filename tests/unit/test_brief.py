@@ -12,8 +12,8 @@ import pytest
 from landmap.brief import make_brief, plan_brief
 from landmap.cli import main
 from landmap.clock import SHANGHAI
-from landmap.deadlines import Milestone
-from landmap.followup import DEFAULT_STALE_WEEKS
+from landmap.progress.deadlines import Milestone
+from landmap.progress.followup import DEFAULT_STALE_WEEKS
 from tests.conftest import SAMPLE_GPKG
 from tests.pdf_reading import creation_date, needs_pdftotext, pdf_text
 

@@ -9,7 +9,7 @@ import pyogrio
 import pytest
 
 from landmap.cli import main
-from landmap.edits import FeatureEdit, FieldChange
+from landmap.progress.edits import FeatureEdit, FieldChange
 from landmap.store import GpkgStore
 from tests.conftest import SAMPLE_GPKG
 

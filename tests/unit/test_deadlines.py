@@ -10,7 +10,8 @@ import pyogrio
 import pytest
 
 from landmap.dataset import load_dataset
-from landmap.deadlines import (
+from landmap.layers import IDLE_LAND, LAYERS, RENOVATION, ROADS
+from landmap.progress.deadlines import (
     DEADLINE_ROW_COLUMNS,
     DEADLINE_STYLES,
     DeadlineState,
@@ -29,7 +30,6 @@ from landmap.deadlines import (
     today_shanghai,
     with_deadline_columns,
 )
-from landmap.layers import IDLE_LAND, LAYERS, RENOVATION, ROADS
 from landmap.store import GpkgStore
 from tests.conftest import SAMPLE_GPKG, tiny_tables, write_gpkg
 

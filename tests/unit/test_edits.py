@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from landmap.edits import (
+from landmap.layers import LAYER_BY_ID
+from landmap.progress.edits import (
     FeatureEdit,
     FieldChange,
     canonical_value,
@@ -16,7 +17,6 @@ from landmap.edits import (
     editable_fields,
     split_text,
 )
-from landmap.layers import LAYER_BY_ID
 
 ROADS = LAYER_BY_ID["roads"]
 IDLE = LAYER_BY_ID["idle_land"]

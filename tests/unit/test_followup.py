@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from landmap.deadlines import Milestone, overdue_and_due_soon
-from landmap.followup import (
+from landmap.progress.deadlines import Milestone, overdue_and_due_soon
+from landmap.progress.followup import (
     DEFAULT_STALE_WEEKS,
     STALE_COLUMNS,
     last_updates,

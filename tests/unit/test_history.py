@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from landmap.edits import FeatureEdit, FieldChange
-from landmap.history import restore_changes, state_before, timeline
+from landmap.progress.edits import FeatureEdit, FieldChange
+from landmap.progress.history import restore_changes, state_before, timeline
 from landmap.store import GpkgStore
 from tests.conftest import tiny_tables, write_gpkg
 

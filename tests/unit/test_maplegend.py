@@ -9,7 +9,6 @@ import folium
 import pytest
 
 from landmap.dataset import load_dataset
-from landmap.deadlines import DeadlineState, load_milestones, today_shanghai, with_deadline_columns
 from landmap.layers import LAYERS
 from landmap.map.colours import MIN_TEXT_CONTRAST, contrast_ratio
 from landmap.map.legend import (
@@ -18,6 +17,12 @@ from landmap.map.legend import (
     LEGEND_TEXT,
     legend_group,
     map_legend,
+)
+from landmap.progress.deadlines import (
+    DeadlineState,
+    load_milestones,
+    today_shanghai,
+    with_deadline_columns,
 )
 from landmap.query import FeatureFilter, filter_features
 from landmap.store import GpkgStore

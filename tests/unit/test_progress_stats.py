@@ -10,7 +10,7 @@ import pytest
 
 from landmap.dataset import load_dataset
 from landmap.layers import UNKNOWN_STATUS_STYLE
-from landmap.progress_stats import (
+from landmap.progress.stats import (
     INVESTMENT_COLUMNS,
     MONTHLY_COLUMNS,
     STATUS_BREAKDOWN_COLUMNS,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from landmap.edits import FeatureEdit, FieldChange
+from landmap.progress.edits import FeatureEdit, FieldChange
 from landmap.store import EditConflict, FeatureNotFound, GpkgStore
 from tests.conftest import tiny_tables, write_gpkg
 

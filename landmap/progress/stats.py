@@ -15,8 +15,8 @@ import geopandas as gpd
 import pandas as pd
 
 from landmap.clock import SHANGHAI
-from landmap.edits import STATUS_FIELD
 from landmap.layers import LAYER_BY_ID, UNKNOWN_STATUS_STYLE, GeometryKind, LayerSpec
+from landmap.progress.edits import STATUS_FIELD
 
 STATUS_BREAKDOWN_COLUMNS = (
     "layer_id",

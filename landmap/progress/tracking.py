@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from landmap.edits import current_values, milestone_field
 from landmap.layers import LAYERS, LayerSpec
+from landmap.progress.edits import current_values, milestone_field
 from landmap.store.base import TrackingStore
 
 

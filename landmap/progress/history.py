@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from landmap.clock import SHANGHAI
-from landmap.edits import FieldChange, current_values
 from landmap.layers import LayerSpec
+from landmap.progress.edits import FieldChange, current_values
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ import geopandas as gpd
 import pandas as pd
 
 from landmap.clock import SHANGHAI
-from landmap.deadlines import DeadlineState
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID
+from landmap.progress.deadlines import DeadlineState
 
 STALE_WEEKS_ENV = "LANDMAP_STALE_WEEKS"
 # Weeks without any update before a feature is listed as stale. Works (roads, compounds) report
