@@ -13,7 +13,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from landmap.brief import make_brief
 from landmap.dataset import Dataset, load_dataset
 from landmap.export import ExportFormat, run_export
 from landmap.i18n import t
@@ -31,6 +30,7 @@ from landmap.progress.edits import describe_changes
 from landmap.progress.followup import STALE_WEEKS_ENV, parse_stale_weeks, stale_weeks_setting
 from landmap.progress.history import timeline
 from landmap.progress.tracking import load_tracking
+from landmap.reports.brief import make_brief
 from landmap.store import StoreError
 from landmap.store.open import AnyStore
 

@@ -1,15 +1,15 @@
 """Write landmap/fonts/LandmapSansSC-Regular.ttf: a subset of Noto Sans CJK SC for printed maps.
 
-The static map picture (landmap/mapprint.py) must render Chinese the same way on every host, so
-the app carries its own font instead of trusting whatever the host has installed. The full Noto
-Sans CJK collection is ~19 MB; this subset keeps what a district map needs:
+The static map picture (landmap/reports/mapprint.py) must render Chinese the same way on every
+host, so the app carries its own font instead of trusting whatever the host has installed. The
+full Noto Sans CJK collection is ~19 MB; this subset keeps what a district map needs:
 
 - ASCII, Latin-1, general punctuation (– — ‘ ’ “ ” … ‰), CJK symbols and punctuation,
   fullwidth forms and ㎡;
 - every character of GB2312 (the 6763 hanzi plus its symbol rows), found by decoding every
   2-byte GB2312 code, so the table needs no hand-made list;
 - every character that occurs in landmap/layers.py, landmap/locales/*.toml and
-  landmap/mapprint.py, so every label of the registry and the UI is covered even when it is
+  landmap/reports/mapprint.py, so every label of the registry and the UI is covered even when it is
   outside GB2312.
 
 The CFF outlines are converted to TrueType (quadratic) outlines: matplotlib embeds a font in a
@@ -52,8 +52,8 @@ PS_NAME = "LandmapSansSC-Regular"
 TEXT_SOURCES = (
     "landmap/layers.py",
     "landmap/locales/*.toml",
-    "landmap/mapprint.py",
-    "landmap/brief.py",
+    "landmap/reports/mapprint.py",
+    "landmap/reports/brief.py",
     "landmap/promotion/*.py",
 )
 

@@ -32,15 +32,15 @@ from landmap.geo import METRIC_CRS
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID
 from landmap.map.colours import readable_text_colour
-from landmap.mapprint import (
+from landmap.promotion.compare import compare
+from landmap.promotion.facts import SellingFacts
+from landmap.reports.mapprint import (
     boundary_to_metric,
     draw_boundary,
     draw_features,
     in_view,
     to_metric,
 )
-from landmap.promotion.compare import compare
-from landmap.promotion.facts import SellingFacts
 from landmap.reports.typesetting import (
     display_width_em,
     ensure_font_registered,

@@ -15,7 +15,6 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from landmap.brief import make_brief
 from landmap.escaping import md_escape
 from landmap.i18n import plural, t
 from landmap.layers import LAYER_BY_ID, GeometryKind, LayerSpec
@@ -46,6 +45,7 @@ from landmap.progress.stats import (
 )
 from landmap.progress.tracking import Tracking
 from landmap.query import describe_filter, layer_totals
+from landmap.reports.brief import make_brief
 from landmap.store.open import open_store
 from landmap.ui import state
 from landmap.ui.data import app_settings

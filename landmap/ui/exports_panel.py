@@ -21,7 +21,7 @@ from landmap.i18n import t
 from landmap.ledger import ledger_workbook
 from landmap.progress.deadlines import today_shanghai
 from landmap.query import find_feature
-from landmap.report_picture import map_picture
+from landmap.reports.picture import map_picture
 from landmap.store import TrackingStore
 from landmap.store.open import open_store
 

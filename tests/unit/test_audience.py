@@ -26,7 +26,7 @@ from landmap.map.view import feature_strings
 from landmap.progress.deadlines import parse_milestones, with_deadline_columns
 from landmap.progress.tracking import load_tracking
 from landmap.query import feature_table, summarise
-from landmap.report_picture import map_picture
+from landmap.reports.picture import map_picture
 from landmap.store import GpkgStore
 from tests.conftest import BOUNDARY, SAMPLE_GPKG
 

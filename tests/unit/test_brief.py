@@ -9,11 +9,11 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from landmap.brief import make_brief, plan_brief
 from landmap.cli import main
 from landmap.clock import SHANGHAI
 from landmap.progress.deadlines import Milestone
 from landmap.progress.followup import DEFAULT_STALE_WEEKS
+from landmap.reports.brief import make_brief, plan_brief
 from tests.conftest import SAMPLE_GPKG
 from tests.pdf_reading import creation_date, needs_pdftotext, pdf_text
 

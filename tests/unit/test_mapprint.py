@@ -17,12 +17,12 @@ from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 from matplotlib.text import Text
 
-from landmap import mapprint
 from landmap.clock import SHANGHAI
 from landmap.dataset import load_dataset, normalise_layer
 from landmap.layers import LAYER_BY_ID
-from landmap.mapprint import FONT_PATH, build_map_figure, render_map_picture
 from landmap.query import FeatureFilter, filter_features
+from landmap.reports import mapprint
+from landmap.reports.mapprint import FONT_PATH, build_map_figure, render_map_picture
 from landmap.reports.typesetting import vendored_charmap
 from landmap.store import GpkgStore
 from tests.conftest import BOUNDARY, ORIGIN_4543, REPO_ROOT, SAMPLE_GPKG, layer_frame, square_4543

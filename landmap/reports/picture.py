@@ -12,8 +12,8 @@ from collections.abc import Mapping
 import geopandas as gpd
 
 from landmap.i18n import t
-from landmap.mapprint import PictureFormat, render_map_picture
 from landmap.progress.deadlines import DeadlineState
+from landmap.reports.mapprint import PictureFormat, render_map_picture
 
 
 def map_picture(
