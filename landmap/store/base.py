@@ -15,9 +15,9 @@ if TYPE_CHECKING:  # geopandas is heavy; the SQLite edit worker imports this mod
     import pandas as pd
 
     from landmap.access import Audience
-    from landmap.interest import InterestLead
     from landmap.photos import PhotoInfo, ProcessedPhoto
     from landmap.progress.edits import FeatureEdit
+    from landmap.promotion.interest import InterestLead
 
 
 class StoreError(Exception):

@@ -17,9 +17,9 @@ import pandas as pd
 import pyogrio
 
 from landmap.clock import SHANGHAI
-from landmap.interest import InterestLead
 from landmap.layers import LAYER_BY_ID
 from landmap.photos.model import PhotoInfo, is_photo_id, visible_photos
+from landmap.promotion.interest import InterestLead
 from landmap.store.base import FeatureNotFound, StoreConflict, StoreError
 from landmap.store.filelock import LOCK_TIMEOUT_S
 from landmap.store.record_rows import (

@@ -19,9 +19,9 @@ import psycopg
 from psycopg import sql
 
 from landmap.clock import SHANGHAI
-from landmap.interest import InterestLead
 from landmap.layers import LAYER_BY_ID
 from landmap.photos.model import PhotoInfo, is_photo_id, visible_photos
+from landmap.promotion.interest import InterestLead
 from landmap.store.base import FeatureNotFound
 from landmap.store.postgis_layers import insert_query, table_exists
 from landmap.store.record_rows import (

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from landmap.interest import InterestLead
 from landmap.photos.model import PhotoInfo, clean_caption
+from landmap.promotion.interest import InterestLead
 from landmap.store.records_sql import INTEREST_COLUMNS, PHOTO_COLUMNS
 
 if TYPE_CHECKING:

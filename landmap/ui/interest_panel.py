@@ -22,7 +22,8 @@ from landmap.config import Settings
 from landmap.dataset import Dataset
 from landmap.export.interest_book import interest_rows, interest_workbook, plot_label
 from landmap.i18n import t
-from landmap.interest import (
+from landmap.layers import LayerSpec
+from landmap.promotion.interest import (
     INTEREST_LAYERS,
     MAX_EMAIL,
     MAX_MESSAGE,
@@ -34,7 +35,6 @@ from landmap.interest import (
     check_interest,
     interest_counts,
 )
-from landmap.layers import LayerSpec
 from landmap.store import StoreError
 from landmap.store.open import open_store, store_for_key, store_key
 from landmap.ui.data import view_frames

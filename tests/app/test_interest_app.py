@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from landmap.accounts import Role, accounts_path, add_account
-from landmap.interest import InterestDraft, check_interest
+from landmap.promotion.interest import InterestDraft, check_interest
 from landmap.store import GpkgStore
 from landmap.store.open import AnyStore
 from tests.app.conftest import Placed

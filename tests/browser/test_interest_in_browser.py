@@ -12,8 +12,8 @@ from PIL import Image
 
 from landmap.access import Audience
 from landmap.accounts import Role, accounts_path, add_account
-from landmap.interest import InterestDraft, check_interest
 from landmap.photos import save_upload
+from landmap.promotion.interest import InterestDraft, check_interest
 from landmap.store import GpkgStore
 from tests.browser.conftest import start_server
 from tests.browser.test_audiences_in_browser import leaked, record_frames, sign_in

@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from landmap.cli import main
-from landmap.interest import InterestLead
 from landmap.progress.edits import FeatureEdit, FieldChange
+from landmap.promotion.interest import InterestLead
 from landmap.store import GpkgStore, StoreError
 from landmap.store.postgis import PostgisStore
 from landmap.store.postgis_schema import MIGRATIONS, SCHEMA_VERSION

@@ -16,8 +16,8 @@ import pytest
 import landmap.store.postgis as postgis
 from landmap.access import Audience
 from landmap.cli import main
-from landmap.interest import InterestDraft, check_interest
 from landmap.progress.edits import FeatureEdit, FieldChange
+from landmap.promotion.interest import InterestDraft, check_interest
 from landmap.store import GpkgStore, StoreConflict, StoreError
 from landmap.store.postgis import PostgisStore
 from landmap.store.postgis_pool import shared_pool

@@ -14,7 +14,7 @@ import pyogrio
 import pytest
 
 from landmap.access import Audience
-from landmap.interest import InterestDraft, check_interest
+from landmap.promotion.interest import InterestDraft, check_interest
 from landmap.store import FeatureNotFound, GpkgStore, StoreConflict, StoreError
 
 PLOT = "XQ-XZ-001"

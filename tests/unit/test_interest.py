@@ -12,7 +12,7 @@ import pytest
 
 from landmap.access.submission_limit import SubmissionLimiter, Window
 from landmap.export.interest_book import interest_workbook
-from landmap.interest import (
+from landmap.promotion.interest import (
     MAX_MESSAGE,
     InterestDraft,
     InterestLead,
