@@ -1,5 +1,5 @@
 import sys
 
-from landmap.cli import main
+from landmap.cli.main import main
 
 sys.exit(main())

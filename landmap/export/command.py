@@ -1,6 +1,6 @@
 """What ``python -m landmap export`` runs: read the store, filter, write one file.
 
-Exit status as in ``landmap.cli``: 0 done, 1 the store could not be read or the file not
+Exit status as in ``landmap.cli.main``: 0 done, 1 the store could not be read or the file not
 written, 2 a layer or status code the registry does not know. Messages go to standard output
 in the chosen language.
 """

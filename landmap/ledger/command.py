@@ -1,6 +1,6 @@
 """What ``python -m landmap ledger-export`` and ``ledger-import`` run.
 
-Exit status as in ``landmap.cli``: 0 done (every row imported), 1 something was left out or
+Exit status as in ``landmap.cli.main``: 0 done (every row imported), 1 something was left out or
 could not be written, 2 a layer or status code the registry does not know.
 """
 

@@ -106,7 +106,7 @@ def as_role(url: str, role: str) -> str:
 def copy_into_database(path: Path, url: str, app_role: str | None = None) -> AnyStore:
     """``python -m landmap db init [--app-role ROLE]`` and ``db copy PATH URL``, as an
     administrator would."""
-    from landmap.cli import main
+    from landmap.cli.main import main
     from landmap.store.open import store_for_key
 
     grant = ["--app-role", app_role] if app_role else []

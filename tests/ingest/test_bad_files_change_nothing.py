@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from landmap.cli import main
+from landmap.cli.main import main
 from tests.ingest.conftest import digest
 
 

@@ -9,7 +9,7 @@ import sys
 import geopandas as gpd
 import shapely
 
-from landmap.cli import main
+from landmap.cli.main import main
 from landmap.ingest.coords import wgs84_to_gcj02
 from landmap.ingest.limits import Limits
 from landmap.ingest.plan import ImportOptions, prepare_import

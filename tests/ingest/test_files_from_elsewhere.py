@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import shapely
 
-from landmap.cli import main
+from landmap.cli.main import main
 from landmap.dataset import load_boundary
 from landmap.ingest.coords import wgs84_to_gcj02
 from landmap.ingest.problems import ImportRejected

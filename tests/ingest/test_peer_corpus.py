@@ -77,7 +77,7 @@ def _digest(path: Path) -> str:
 
 
 def _run(argv: list[str], store: Path) -> Run:
-    from landmap.cli import main
+    from landmap.cli.main import main
 
     before, out, err, started = _digest(store), io.StringIO(), io.StringIO(), time.monotonic()
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from landmap.cli import main
+from landmap.cli.main import main
 from landmap.progress.edits import FeatureEdit, FieldChange
 from landmap.promotion.interest import InterestLead
 from landmap.store import GpkgStore, StoreError

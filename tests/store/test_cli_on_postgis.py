@@ -17,7 +17,7 @@ import pyogrio
 import pytest
 from PIL import Image
 
-from landmap.cli import main
+from landmap.cli.main import main
 from landmap.photos import save_upload
 from landmap.progress.edits import FeatureEdit, FieldChange
 from landmap.store.postgis import PostgisStore

@@ -15,7 +15,7 @@ import pytest
 
 import landmap.store.postgis as postgis
 from landmap.access import Audience
-from landmap.cli import main
+from landmap.cli.main import main
 from landmap.progress.edits import FeatureEdit, FieldChange
 from landmap.promotion.interest import InterestDraft, check_interest
 from landmap.store import GpkgStore, StoreConflict, StoreError

@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from landmap.accounts import Role, add_account, current, verify
-from landmap.cli import main
+from landmap.cli.main import main
 
 
 def test_add_then_verify(tmp_path):

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from landmap.cli import main
+from landmap.cli.main import main
 from landmap.clock import SHANGHAI
 from landmap.progress.deadlines import Milestone
 from landmap.progress.followup import DEFAULT_STALE_WEEKS

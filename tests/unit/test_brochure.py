@@ -125,7 +125,7 @@ def test_no_internal_value_reaches_a_brochure(sample, public):
 def test_the_brochure_command_writes_a_pdf_or_says_why_not(tmp_path, capsys):
     import shutil
 
-    from landmap.cli import main
+    from landmap.cli.main import main
 
     data = tmp_path / "live.gpkg"
     shutil.copyfile(SAMPLE_GPKG, data)

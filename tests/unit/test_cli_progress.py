@@ -8,7 +8,7 @@ import openpyxl
 import pyogrio
 import pytest
 
-from landmap.cli import main
+from landmap.cli.main import main
 from landmap.progress.edits import FeatureEdit, FieldChange
 from landmap.store import GpkgStore
 from tests.conftest import SAMPLE_GPKG

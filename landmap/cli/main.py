@@ -21,9 +21,9 @@ from landmap.accounts import (
     name_problem,
     password_problem,
 )
-from landmap.cli_db import add_db_commands
-from landmap.cli_progress import add_progress_commands
-from landmap.cli_promotion import add_promotion_commands
+from landmap.cli.db import add_db_commands
+from landmap.cli.progress import add_progress_commands
+from landmap.cli.promotion import add_promotion_commands
 from landmap.config import load_settings, secrets_from_files, state_dir
 from landmap.dataset import load_boundary
 from landmap.i18n import t

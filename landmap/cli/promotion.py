@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from landmap.access import Audience, project_frames
-from landmap.cli_progress import write_output
+from landmap.cli.progress import write_output
 from landmap.clock import SHANGHAI
 from landmap.config import load_settings, secrets_from_files
 from landmap.dataset import load_dataset
