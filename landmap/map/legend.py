@@ -85,7 +85,7 @@ class Legend:
 
 
 def swatch(style: Mapping[str, object], geometry: GeometryKind) -> Swatch:
-    """The legend's picture of a Leaflet path style (``mapview.status_style``)."""
+    """The legend's picture of a Leaflet path style (``map.view.status_style``)."""
     weight = style.get("weight", 1.5)
     return Swatch(
         fill=drawn_colour(style),

@@ -346,7 +346,7 @@ class VectorLayer(MacroElement):
         self.style_key_js = _js(style_key)
         self.deadline_labels_js = _js(dict(deadline_labels or {}))
         self.subdistricts_js = _js(list(subdistricts or []))
-        # Names on the plots from a zoom where they fit (maplabels.py), decided in the browser.
+        # Names on the plots from a zoom where they fit (map/labels.py), decided in the browser.
         self.labels_on = plot_labels
         self.label_js = LABEL_MARKER_JS + PLOT_LABELS_JS
         numbers = (LABEL_MIN_ZOOM, LABEL_FIT_PX, LABEL_ALWAYS_ZOOM, LABEL_MAX_CHARS)

@@ -1,6 +1,6 @@
 """The progress dashboard for leaders: exceptions first, then totals, money and movement.
 
-Everything follows the sidebar's filters. Numbers come from ``progress_stats`` and
+Everything follows the sidebar's filters. Numbers come from ``progress.stats`` and
 ``deadlines`` (pure, shared with the command line); this module only lays them out.
 """
 

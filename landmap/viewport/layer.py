@@ -15,7 +15,7 @@ dominant status, with the count on them and a tooltip listing count and 亩 per 
 with ``textContent``). They are added to the map directly, not to the group, so a click on one
 zooms in instead of rerunning the app with an empty selection.
 
-Styles, tooltips and plot labels come from the same JS as ``mapview.VectorLayer``
+Styles, tooltips and plot labels come from the same JS as ``map.view.VectorLayer``
 (``FEATURE_OPTIONS_JS``, ``PLOT_LABELS_JS``). Progress for tests and the benchmark:
 ``data-landmap-pending`` (fetches in flight) and ``data-landmap-loaded`` (fetches finished,
 ever, across filter changes: a new layer carries the count on) on the map's container element.

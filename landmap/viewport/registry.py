@@ -2,7 +2,7 @@
 
 Why: at city scale (issue #12) sending every filtered feature to the browser costs tens of MB
 and tens of seconds. In *large mode* the Streamlit run registers a **view** here instead: for
-each shown layer, the compact feature strings the map would have sent (``mapview.
+each shown layer, the compact feature strings the map would have sent (``map.view.
 feature_strings`` of the audience's own frames, subset to the filtered ids), their bounding
 boxes, an STRtree over them, each feature's Web-Mercator position (for aggregates), its style
 key (status code, or deadline state when the map is coloured by deadline) and its 亩. The
@@ -101,7 +101,7 @@ def build_view_layer(
     colour: str = "status",
 ) -> ViewLayer:
     """A layer of a view from the cached strings of the audience's layer and the filtered
-    frame (index = feature id, as in ``mapview.feature_strings``). Features without geometry
+    frame (index = feature id, as in ``map.view.feature_strings``). Features without geometry
     have no string and are left out, as on the small map."""
     # get_indexer, not isin: it reuses the hash table of the cached strings' index (built
     # once per data version), where isin hashed 100,000 ids again on every filter (0.6 s).
