@@ -133,6 +133,7 @@ def test_the_lockout_is_not_reset_by_a_new_browser_context(app, browser):
     def attempt(password):
         context = browser.new_context(locale="zh-CN")
         page = context.new_page()
+        page.set_default_timeout(90_000)  # a loaded machine; the lockout itself lasts a minute
         page.goto(app.url)
         page.get_by_text("公开视图").first.wait_for(timeout=60_000)  # the script has run
         sign_in(page, "aud_locked", password)
