@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from landmap.accounts import Role, accounts_path, add_account
 from landmap.store import GpkgStore
@@ -63,13 +64,41 @@ def open_form(page, url: str, editor: str) -> None:
     page.set_default_timeout(90_000)
     open_map(page, f"{url}/?plot={PLOT}")
     sign_in(page, editor)
-    page.get_by_text("更新进度").click()
+    ensure_form_open(page)
+
+
+def wait_until_idle(page) -> None:
+    """Until the script run has finished: the running indicator is gone for half a second."""
+    page.wait_for_timeout(500)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=90_000)
+
+
+def ensure_form_open(page) -> None:
+    """Open the 更新进度 expander unless it is open already (clicking an open one closes it)."""
+    wait_until_idle(page)
+    expander = page.locator('[data-testid="stExpander"]').filter(has_text="更新进度")
+    details = expander.locator('[data-testid="stExpanderDetails"]')
+    if details.get_attribute("inert") is not None:
+        expander.get_by_text("更新进度").click()
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_role("combobox", name="状态", exact=True).wait_for()
 
 
 def choose_status(page, label: str) -> None:
+    """Pick a status; a dropdown that a rerun closed under the click is opened again."""
     form = page.locator('[data-testid="stForm"]')
-    form.get_by_role("combobox", name="状态", exact=True).click()
-    page.get_by_role("option", name=label).click()
+    option = page.get_by_role("option", name=label)
+    for _attempt in range(3):
+        ensure_form_open(page)
+        form.get_by_role("combobox", name="状态", exact=True).click()
+        try:
+            option.wait_for(timeout=15_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        option.click()
+        return
+    raise AssertionError(f"the status list never offered {label}")
 
 
 def save(page, note: str) -> None:
@@ -97,7 +126,6 @@ def test_the_second_save_on_another_server_is_refused_naming_the_first(
     assert "在建（已开工）" in refusal.inner_text()
 
     # The form is drawn again from the current values; saving now lands.
-    second_page.get_by_text("更新进度").click()
     choose_status(second_page, "已完工")
     save(second_page, "二号服务器：核对后保存")
     second_page.get_by_text("已保存").wait_for(timeout=60_000)
