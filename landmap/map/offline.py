@@ -104,24 +104,37 @@ class OfflineMeasureControl(MeasureControl):
     # folium's template minus its comment with a GitHub URL (keeps "no URL in the page" checkable):
     # the include is folium's workaround for leaflet-measure issue 171 on Leaflet >= 1.8 (the
     # huge capture marker must not autopan on focus, or the map jumps when measuring starts).
+    # The script is loaded once the map is up, not before it like the other default_js: it is
+    # 237 kB (unminified, see above) that streamlit-folium would otherwise fetch and run before
+    # the map is even created, for a tool few readers open. The button appears a moment later.
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            L.Control.Measure.include({
-                _setCaptureMarkerIcon: function () {
-                    this._captureMarker.options.autoPanOnFocus = false;
-                    this._captureMarker.setIcon(
-                        L.divIcon({iconSize: this._map.getSize().multiplyBy(2)})
-                    );
-                },
-            });
-            var {{ this.get_name() }} = new L.Control.Measure(
-                {{ this.options|tojavascript }});
-            {{ this._parent.get_name() }}.addControl({{ this.get_name() }});
+            (function (map) {
+                function add() {
+                    L.Control.Measure.include({
+                        _setCaptureMarkerIcon: function () {
+                            this._captureMarker.options.autoPanOnFocus = false;
+                            this._captureMarker.setIcon(
+                                L.divIcon({iconSize: this._map.getSize().multiplyBy(2)})
+                            );
+                        },
+                    });
+                    map.addControl(new L.Control.Measure({{ this.options|tojavascript }}));
+                }
+                if (L.Control.Measure) { add(); return; }
+                var script = document.createElement("script");
+                script.src = {{ this.script_url|tojson }};
+                script.onload = add;
+                document.head.appendChild(script);
+            })({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
-    default_js: ClassVar[_Links] = [("leaflet_measure_js", vendor_url(_MEASURE_JS))]
+    # Not in default_js: loaded by the script above (``lazy_js``, so asset checks still see it).
+    default_js: ClassVar[_Links] = []
+    lazy_js: ClassVar[_Links] = [("leaflet_measure_js", vendor_url(_MEASURE_JS))]
+    script_url: ClassVar[str] = vendor_url(_MEASURE_JS)
     default_css: ClassVar[_Links] = [("leaflet_measure_css", vendor_url(_MEASURE_CSS))]
 
     def __init__(
@@ -155,7 +168,8 @@ _LEAFLET_JS_IMAGES = ("leaflet/images/marker-icon-2x.png", "leaflet/images/marke
 def asset_files() -> list[Path]:
     """Every vendored file the classes make the browser load, as absolute paths.
 
-    That is each ``default_js``/``default_css`` file, every local ``url(...)`` in those CSS files
+    That is each ``default_js``/``default_css`` file (and ``lazy_js``, loaded by a class's own
+    script once the map is up), every local ``url(...)`` in those CSS files
     (control icons, layer-switcher images) and Leaflet's default marker images, so a test can
     prove none is missing. Files that
     do not exist are still listed (that is what the test is for).
@@ -163,7 +177,7 @@ def asset_files() -> list[Path]:
     prefix = VENDOR_URL_PREFIX.rstrip("/") + "/"
     found: dict[Path, None] = {}
     for cls in _OFFLINE_CLASSES:
-        for _, url in [*cls.default_js, *cls.default_css]:
+        for _, url in [*cls.default_js, *getattr(cls, "lazy_js", []), *cls.default_css]:
             if not url.startswith(prefix):
                 raise ValueError(f"{cls.__name__} references a non-vendored URL: {url}")
             path = VENDOR_DIR / url[len(prefix) :]

@@ -24,6 +24,8 @@ from landmap.ui import data, state
 from landmap.ui.layout import MAP_FRAME_CSS
 from landmap.viewport import REGISTRY, build_view, is_large
 from landmap.viewport.layer import viewport_group
+from landmap.viewport.route import opening_answers
+from landmap.viewport.tiles import view_extent
 
 MAP_KEY = "map"
 # The component's own height, in pixels: constant, so the base map is never redrawn for it.
@@ -117,7 +119,19 @@ def _large_group(
         lang,
     )
     token = REGISTRY.register(key, lambda: build_view(strings, shown, colour=colour, lang=lang))
-    return viewport_group(token, list(shown), lang, codes_by_layer=codes_by_layer, colour=colour)
+    view = REGISTRY.get(token)
+    # The opening view's tiles go with the map (the route's own answers, cached per token, so
+    # every rerun sends the same text and the map keeps its layer), and its extent spares
+    # requests for empty tiles.
+    return viewport_group(
+        token,
+        list(shown),
+        lang,
+        codes_by_layer=codes_by_layer,
+        colour=colour,
+        opening=opening_answers(token, view) if view is not None else None,
+        extent=view_extent(view) if view is not None else None,
+    )
 
 
 def _opening_bounds(

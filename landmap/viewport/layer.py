@@ -6,9 +6,13 @@ on plots added later bubble up to them, so ``last_active_drawing`` still carries
 ``properties.id`` and selection works as on the small map. On every ``moveend`` (and resize)
 the layer works out the tiles covering the view, one zoom below the map's (512 px each), and
 fetches those it lacks from ``viewport.route`` (URL relative to the iframe, as
-``tiles.route.tile_url_template``). Features are added once per id however many tiles carry
-them (a count of tiles per feature), and when the loads of a view are done, tiles out of the
-view (beyond a margin of one tile) are dropped with the features only they carried.
+``tiles.route.tile_url_template``). Two things spare requests: tiles beyond the view's extent
+are never asked for (they hold nothing), and the answers of the opening view's tiles come with
+the page (``tiles.opening_tiles``: the route's own answers, when they are small, at the zooms
+the opening view may have), so the first features are drawn without waiting for a request.
+Features are added once per id however many tiles carry them (a count of tiles per feature),
+and when the loads of a view are done, tiles out of the view (beyond a margin of one tile) are
+dropped with the features only they carried.
 
 Aggregates (dense tiles at low zoom) are circle markers sized by count and coloured by the
 dominant status, with the count on them and a tooltip listing count and 亩 per status (built
@@ -17,8 +21,9 @@ zooms in instead of rerunning the app with an empty selection.
 
 Styles, tooltips and plot labels come from the same JS as ``map.view.VectorLayer``
 (``FEATURE_OPTIONS_JS``, ``PLOT_LABELS_JS``). Progress for tests and the benchmark:
-``data-landmap-pending`` (fetches in flight) and ``data-landmap-loaded`` (fetches finished,
-ever, across filter changes: a new layer carries the count on) on the map's container element.
+``data-landmap-pending`` (fetches in flight) and ``data-landmap-loaded`` (tiles loaded, fetched
+or sent with the page, ever, across filter changes: a new layer carries the count on) on the
+map's container element.
 
 A filter change registers a new view (new token): st_folium swaps the feature group, the old
 layer removes everything it drew, and the new one loads the current view.
@@ -52,6 +57,7 @@ from landmap.map.view import (
     deadline_labels,
     deadline_styles,
     layer_style_tables,
+    script_safe_json,
     subdistrict_labels,
 )
 from landmap.viewport.route import ROUTE_NAME
@@ -63,7 +69,7 @@ CLUSTER_LABEL_CSS = (
 )
 
 VIEWPORT_JS = compact_js("""
-function landmapViewport(base, configs, labelArgs, text) {
+function landmapViewport(base, configs, labelArgs, text, opening, extent) {
     var root = L.featureGroup(), map = null;
     var tiles = {}, inflight = {}, wanted = {}, pending = 0, loaded = 0;
     var made = null;
@@ -102,10 +108,15 @@ function landmapViewport(base, configs, labelArgs, text) {
     }
     function refresh() {
         if (!map) { return; }
-        var r = range(0);
+        var r = range(0), n = Math.pow(2, r.z);
         wanted = {};
-        for (var x = r.x0; x <= r.x1; x++) {
-            for (var y = r.y0; y <= r.y1; y++) {
+        // Tiles beyond the view's extent hold nothing: not asked for.
+        var x0 = extent ? Math.max(r.x0, tileX(extent[0], n)) : r.x0;
+        var x1 = extent ? Math.min(r.x1, tileX(extent[2], n)) : r.x1;
+        var y0 = extent ? Math.max(r.y0, tileY(extent[3], n)) : r.y0;
+        var y1 = extent ? Math.min(r.y1, tileY(extent[1], n)) : r.y1;
+        for (var x = x0; x <= x1; x++) {
+            for (var y = y0; y <= y1; y++) {
                 var key = r.z + "/" + x + "/" + y;
                 wanted[key] = true;
                 if (!tiles[key] && !inflight[key]) { load(key); }
@@ -115,6 +126,13 @@ function landmapViewport(base, configs, labelArgs, text) {
         mark();
     }
     function load(key) {
+        // Sent with the page (the opening view): drawn now, no request.
+        if (opening[key]) {
+            show(key, opening[key]);
+            loaded += 1;
+            syncs.forEach(function (sync) { sync(); });
+            return;
+        }
         inflight[key] = true;
         pending += 1;
         fetch(base + key, {credentials: "same-origin"}).then(function (response) {
@@ -260,7 +278,8 @@ class ViewportLayer(MacroElement):
         var {{ this.get_name() }} = (function () {
             {{ this.scripts }}
             return landmapViewport({{ this.base_js }}, {{ this.configs_js }},
-                                   [{{ this.label_args }}], {{ this.text_js }});
+                                   [{{ this.label_args }}], {{ this.text_js }},
+                                   {{ this.opening_js }}, {{ this.extent_js }});
         })();
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
@@ -268,7 +287,14 @@ class ViewportLayer(MacroElement):
         )
     )
 
-    def __init__(self, token: str, configs: Sequence[Mapping[str, object]], lang: str) -> None:
+    def __init__(
+        self,
+        token: str,
+        configs: Sequence[Mapping[str, object]],
+        lang: str,
+        opening: Mapping[str, str] | None = None,
+        extent: Sequence[float] | None = None,
+    ) -> None:
         super().__init__()
         self._name = "ViewportLayer"
         self.scripts = "\n".join(
@@ -277,6 +303,15 @@ class ViewportLayer(MacroElement):
         # Relative to the map iframe (<base>/component/streamlit_folium.st_folium/index.html).
         self.base_js = _js(f"../../{ROUTE_NAME}/{token}/")
         self.configs_js = _js([dict(c) for c in configs])
+        # Answers are the route's JSON text: an object literal as they are, made script-safe.
+        self.opening_js = (
+            "{"
+            + ",".join(
+                f"{_js(key)}:{script_safe_json(text)}" for key, text in (opening or {}).items()
+            )
+            + "}"
+        )
+        self.extent_js = _js(list(extent) if extent is not None else None)
         numbers = (LABEL_MIN_ZOOM, LABEL_FIT_PX, LABEL_ALWAYS_ZOOM, LABEL_MAX_CHARS)
         self.label_args = ", ".join([*map(str, numbers), _js(PLOT_LABEL_CSS)])
         self.text_js = _js(
@@ -324,12 +359,18 @@ def viewport_group(
     *,
     codes_by_layer: Mapping[str, Sequence[str]] | None = None,
     colour: str = "status",
+    opening: Mapping[str, str] | None = None,
+    extent: Sequence[float] | None = None,
 ) -> folium.FeatureGroup:
     """The feature group st_folium adds in large mode, for the view ``token``; ``layer_ids``
-    in the order of the view's layers (the tiles' answers list layers by position)."""
+    in the order of the view's layers (the tiles' answers list layers by position).
+
+    ``opening``: tile answers sent with the page (``tiles.opening_tiles``), drawn without a
+    request; ``extent``: (west, south, east, north) of the view's features, beyond which no
+    tile is asked for (``tiles.view_extent``)."""
     configs = [
         layer_config(lid, (codes_by_layer or {}).get(lid, ()), lang, colour) for lid in layer_ids
     ]
     group = folium.FeatureGroup(name=t("map.large_layer", lang))
-    ViewportLayer(token, configs, lang).add_to(group)
+    ViewportLayer(token, configs, lang, opening=opening, extent=extent).add_to(group)
     return group

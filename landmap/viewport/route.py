@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from landmap.viewport.registry import REGISTRY, ViewRegistry
-from landmap.viewport.tiles import tile_json, valid_tile
+from landmap.viewport.registry import REGISTRY, View, ViewRegistry
+from landmap.viewport.tiles import opening_tiles, tile_json, valid_tile
 
 ROUTE_NAME = "landmap-view"
 ANSWER_CACHE_SIZE = 2_048
@@ -73,6 +73,27 @@ class AnswerCache:
 ANSWERS = AnswerCache()
 
 
+def answer_bytes(
+    token: str, view: View, z: int, x: int, y: int, answers: AnswerCache = ANSWERS
+) -> bytes:
+    """The answer for tile (z, x, y) of ``view`` (registered as ``token``), from the cache or
+    made and cached: the route serves it, and the page sends the opening view's with the map
+    (``opening_answers``)."""
+    key = (token, z, x, y)
+    body = answers.get(key)
+    if body is None:
+        body = tile_json(view, z, x, y).encode("utf-8")
+        answers.put(key, body)
+    return body
+
+
+def opening_answers(token: str, view: View, answers: AnswerCache = ANSWERS) -> dict[str, str]:
+    """``tiles.opening_tiles`` of ``view`` with the route's (cached) answers for ``token``."""
+    return opening_tiles(
+        view, lambda z, x, y: answer_bytes(token, view, z, x, y, answers).decode("utf-8")
+    )
+
+
 def view_response(
     token: str,
     z: str,
@@ -90,11 +111,7 @@ def view_response(
     view = registry.get(token)  # asked even on a cached answer: keeps the view alive
     if view is None:
         return Response(status_code=404)
-    key = (token, zi, xi, yi)
-    body = answers.get(key)
-    if body is None:
-        body = tile_json(view, zi, xi, yi).encode("utf-8")
-        answers.put(key, body)
+    body = answer_bytes(token, view, zi, xi, yi, answers)
     return Response(
         body,
         media_type="application/json",

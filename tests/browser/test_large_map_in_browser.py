@@ -118,15 +118,26 @@ def uncovered_plot(page) -> int:
     return index
 
 
-def test_first_view_draws_aggregates_in_the_dominant_status_colour(staff_app, page):
+def opening_answers(page) -> dict[str, dict]:
+    """The tile answers the page sent with the map (``viewport.tiles.opening_tiles``), read
+    from the feature-group script st_folium evaluated in the map frame."""
+    script = map_frame(page).evaluate("window.__GLOBAL_DATA__.last_feature_group")
+    start = script.index("landmapViewport(")
+    # The call's fifth argument: {"z/x/y": answer, ...}; the text before it has no '{"9'.
+    literal = re.search(r'\{"\d+/\d+/\d+":.*?\}\}(?=,\s*\[)', script[start:], re.S)
+    return json.loads(literal.group(0)) if literal else {}
+
+
+def test_first_view_comes_with_the_page_and_draws_aggregates_in_status_colours(staff_app, page):
     answers = record_view_answers(page)
     open_large_map(page, staff_app.url)
     cluster_fills = fills(page, "path.landmap-cluster")
     assert cluster_fills, "no aggregate drawn"
-    dominant = set()
-    for _, body in answers:
-        for _, _, parts in json.loads(body).get("a", []):
-            dominant.add(parts[0][1])
+    # The opening view's tiles came with the page: drawn without a request to the route.
+    assert not answers
+    opening = opening_answers(page)
+    assert opening and all("a" in answer for answer in opening.values())
+    dominant = {parts[0][1] for answer in opening.values() for _, _, parts in answer["a"]}
     assert dominant
     every_status = {s.color.lower() for spec in LAYER_BY_ID.values() for s in spec.statuses}
     assert set(cluster_fills) <= every_status
@@ -196,6 +207,10 @@ def test_public_view_answers_carry_nothing_internal(public_app, page):
     answers = record_view_answers(page)
     open_large_map(page, public_app.url)
     assert fills(page, "path.landmap-cluster")
+    # the answers sent with the page are checked like those of the route
+    answers += [
+        ("opening " + key, json.dumps(a).encode()) for key, a in opening_answers(page).items()
+    ]
     zoom_to_plots(page)
     assert fills(page, "path.leaflet-interactive:not(.landmap-cluster)")
     kinds = {next(iter(json.loads(body))) for _, body in answers}
@@ -237,7 +252,8 @@ def test_clicking_an_aggregate_zooms_in_without_selecting(staff_app, page):
 
 def test_a_view_the_server_no_longer_holds_says_reload(staff_app, page):
     page.route("**/landmap-view/**", lambda route: route.fulfill(status=404, body=""))
-    page.goto(staff_app.url)
+    open_large_map(page, staff_app.url)  # the opening view comes with the page
+    map_frame(page).evaluate("() => window.map.setZoom(window.map.getZoom() + 3)")
     notice = page.frame_locator(MAP_IFRAME).locator(".landmap-view-expired")
     notice.wait_for(timeout=60_000)
     assert "请刷新页面" in notice.inner_text()

@@ -81,7 +81,12 @@ def test_map_draws_every_sample_feature(sample_app, page):
     assert frame.locator(".leaflet-control-zoom").count() == 1
     assert frame.locator(".leaflet-control-layers").count() == 1
     assert frame.locator(".leaflet-control-zoom-fullscreen, .fullscreen-icon").count() >= 1
-    assert frame.locator(".leaflet-control-measure").count() == 1
+    # The measure tool's script is loaded once the map is up (offline.OfflineMeasureControl):
+    # its button comes a moment after the features, once, in Chinese.
+    measure = frame.locator(".leaflet-control-measure")
+    measure.wait_for(timeout=15_000)
+    assert measure.count() == 1
+    assert "测量" in measure.inner_html()
 
 
 def test_status_filter_changes_what_is_drawn_and_keeps_the_zoom(sample_app, page):

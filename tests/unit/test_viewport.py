@@ -17,14 +17,19 @@ from landmap.dataset import load_dataset
 from landmap.map.view import feature_strings
 from landmap.store import GpkgStore
 from landmap.viewport import LARGE_MODE_THRESHOLD, ViewRegistry, build_view, is_large
-from landmap.viewport.route import AnswerCache, view_response
+from landmap.viewport.route import AnswerCache, opening_answers, view_response
 from landmap.viewport.tiles import (
     FEATURE_LIMIT,
     FEATURE_ZOOM,
+    OPENING_MAX_BYTES,
+    OPENING_MAX_TILES,
     aggregate_cells,
+    extent_tiles,
+    opening_tiles,
     tile_bounds,
     tile_json,
     valid_tile,
+    view_extent,
 )
 from tests.conftest import INTERNAL_PLOT, SAMPLE_GPKG, seed_internal_values
 from tests.synthetic_plots import SECRET_HOLDER, write_synthetic_gpkg
@@ -350,3 +355,54 @@ def test_route_caches_answers_per_tile(synthetic, monkeypatch):
     view_response(token, "10", "803", "441", registry, cache)  # evicts the first (size 1)
     view_response(token, "10", "803", "440", registry, cache)
     assert len(calls) == 3
+
+
+# --- the opening view sent with the page ----------------------------------------------------
+
+
+def test_opening_tiles_are_the_routes_answers_over_the_extent(synthetic):
+    registry, answers = ViewRegistry(), AnswerCache()
+    token = registry.register("k", lambda: _view(synthetic.frames))
+    view = registry.get(token)
+    opening = opening_answers(token, view, answers)
+    assert opening
+    assert sum(len(text) for text in opening.values()) <= OPENING_MAX_BYTES
+    zooms = sorted({int(key.split("/")[0]) for key in opening})
+    extent = view_extent(view)
+    for z in zooms:  # every zoom whole: the tiles the extent touches, and only those
+        keys = {key for key in opening if key.startswith(f"{z}/")}
+        assert keys == {f"{z}/{x}/{y}" for x, y in extent_tiles(extent, z)}
+        assert len(keys) <= OPENING_MAX_TILES
+    assert len(extent_tiles(extent, zooms[0] - 1)) == 1  # from the last one-tile zoom on
+    for key, text in opening.items():
+        z, x, y = key.split("/")
+        assert view_response(token, z, x, y, registry, answers).body.decode() == text
+    # the extent holds every feature box
+    for frame in synthetic.frames.values():
+        if not frame.empty:
+            west, south, east, north = frame.total_bounds
+            assert extent[0] <= west and extent[1] <= south
+            assert extent[2] >= east and extent[3] >= north
+
+
+def test_opening_tiles_stop_at_the_byte_budget(synthetic):
+    view = _view(synthetic.frames)
+    whole = opening_tiles(view, lambda z, x, y: tile_json(view, z, x, y))
+    small = opening_tiles(view, lambda z, x, y: tile_json(view, z, x, y), max_bytes=2_000)
+    assert len(small) < len(whole)
+    assert sum(len(text) for text in small.values()) <= 2_000
+
+
+def test_public_opening_tiles_carry_nothing_internal(synthetic):
+    public = project_frames(synthetic.frames, Audience.PUBLIC)
+    view = _view(public)
+    sent = "".join(opening_tiles(view, lambda z, x, y: tile_json(view, z, x, y)).values())
+    assert sent
+    assert SECRET_HOLDER not in sent
+    assert '"contact"' not in sent
+    offered = set(public["idle_land"]["status"].unique())
+    for answer in map(
+        json.loads, opening_tiles(view, lambda z, x, y: tile_json(view, z, x, y)).values()
+    ):
+        for _, _, parts in answer.get("a", []):
+            assert all(p[1] in offered for p in parts if p[0] == 0)
