@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import streamlit as st
@@ -48,6 +49,7 @@ from landmap.ui.tables import (
 
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 _SAMPLE_TOLD = "_sample_note_shown"
+_TAB_LABELS = "_main_tab_labels"  # the tab labels of the last run, to follow a renamed tab
 
 
 def main() -> None:
@@ -173,21 +175,25 @@ def _render_map_page(
             render_progress(settings, spec, row, get_tracking(settings, dataset), lang, can_edit)
 
     shortlisted = shortlisted_facts(frames, settings, lang)
-    summary_tab, table_tab, compare_tab, export_tab = st.tabs(
-        [
-            t("tabs.summary", lang),
-            t("tabs.table", lang),
-            t("compare.tab", lang, count=len(shortlisted)),
-            t("tabs.export", lang),
-        ]
+    labels = [
+        t("tabs.summary", lang),
+        t("tabs.table", lang),
+        t("compare.tab", lang, count=len(shortlisted)),
+        t("tabs.export", lang),
+    ]
+    # A shared comparison link (?short=…) opens on the comparison.
+    summary_tab, table_tab, compare_tab, export_tab = _lazy_tabs(
+        labels, default=labels[2] if shortlisted else None
     )
-    with summary_tab:
+    # Only the open tab is drawn: the 500-row table and the rest would otherwise travel and
+    # render on every rerun, before and around the map (issue #12, the first load at 10,000).
+    if summary_tab.open:
         render_summary(shown, lang)
-    with table_tab:
+    if table_tab.open:
         render_feature_table(table, lang, total=count)
-    with compare_tab:
+    if compare_tab.open:
         render_comparison(shortlisted, settings, dataset, lang)
-    with export_tab:
+    if export_tab.open:
         render_exports(
             settings,
             dataset,
@@ -199,6 +205,21 @@ def _render_map_page(
             audience,
             frames,
         )
+
+
+def _lazy_tabs(labels: list[str], default: str | None) -> Sequence:
+    """Tabs that rerun when switched, so the caller draws only the open one.
+
+    ``default`` is the tab a session opens on. After that the open tab is remembered by
+    position: a label that changes (the shortlist's count, the language) keeps it open."""
+    previous = st.session_state.get(_TAB_LABELS)
+    chosen = st.session_state.get(state.MAIN_TAB)
+    if previous and chosen in previous and chosen not in labels:
+        st.session_state[state.MAIN_TAB] = labels[previous.index(chosen)]
+    elif chosen is None and default is not None:
+        st.session_state[state.MAIN_TAB] = default
+    st.session_state[_TAB_LABELS] = labels
+    return st.tabs(labels, key=state.MAIN_TAB, on_change="rerun")
 
 
 def _render_selected(

@@ -34,6 +34,7 @@ HOLDERS = "holder_filter"  # owner_name values
 PLANNED_USES = "planned_use_filter"  # PLANNED_USES codes
 INDUSTRIES = "industry_filter"  # target_industry values
 PLOT_FILTER_KEYS = (AREA_MIN, AREA_MAX, HOLDERS, PLANNED_USES, INDUSTRIES)
+MAIN_TAB = "main_tab"  # the open tab under the map (its label; only the open one is drawn)
 INITIAL_BOUNDS = "_initial_bounds"  # where the map opens; fixed for the session (see map_panel)
 _URL_LOADED = "_url_loaded"
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+import pandas as pd
+
+from landmap.ui.state import MAIN_TAB
 from landmap.ui.tables import table_key_for
 from tests.conftest import write_gpkg
+
+MAIN_TABS = ("summary", "table", "compare", "export")  # the tabs under the map, in order
 
 
 def plain(markdown: str) -> str:
@@ -25,6 +31,29 @@ def all_text(at) -> str:
     parts += [e.proto.body for e in at.get("html")]
     parts += [df.value.to_string() for df in at.dataframe]
     return "\n".join(parts)
+
+
+def open_tab(at, which: str):
+    """Open one of the tabs under the map (only the open tab is drawn) and rerun."""
+    labels = [tab.label for tab in at.tabs][: len(MAIN_TABS)]
+    at.session_state[MAIN_TAB] = labels[MAIN_TABS.index(which)]
+    return at.run()
+
+
+def every_tab(at) -> Iterator:
+    """The page once per tab under the map (ending on the last, 导出与打印); a page without
+    them (the dashboard, the data page) once as it is."""
+    if len(at.tabs) < len(MAIN_TABS) or MAIN_TAB not in at.session_state:
+        yield at
+        return
+    for which in MAIN_TABS:
+        yield open_tab(at, which)
+
+
+def feature_table(at) -> pd.DataFrame:
+    """The 要素列表 tab's table (the tab opened first)."""
+    open_tab(at, "table")
+    return next(df.value for df in at.dataframe if "id" in df.value.columns)
 
 
 def map_element(at):
@@ -53,7 +82,7 @@ def test_status_filter_applies_to_every_layer_with_that_code(make_app, place_dat
     filtered = shown_count(at)
     assert 0 < filtered < total
     assert at.query_params["status"] == "under_construction"
-    table = at.dataframe[-1].value
+    table = feature_table(at)
     assert set(table["状态"]) <= {"已开工", "在建（已开工）", "在建"}
     at.multiselect(key="status__roads").unselect("under_construction").run()
     assert at.multiselect(key="status__idle_land").value == []
@@ -67,7 +96,7 @@ def test_layer_toggle_and_search(make_app):
     at.run()
     roads_only = shown_count(at)
     assert at.query_params["layers"] == "roads"
-    assert all(v == "道路" for v in at.dataframe[-1].value["图层"])
+    assert all(v == "道路" for v in feature_table(at)["图层"])
     at.text_input(key="search").input("金竹路").run()
     assert 0 < shown_count(at) < roads_only
 
@@ -78,7 +107,7 @@ def test_link_restores_filters_and_selection(make_app):
     assert not at.exception
     assert at.checkbox(key="layer_on__roads").value is False
     assert set(at.multiselect(key="status__idle_land").value) == {"listed", "promoting"}
-    assert set(at.dataframe[-1].value["状态"]) <= {"挂牌公告中", "招商推介中"}
+    assert set(feature_table(at)["状态"]) <= {"挂牌公告中", "招商推介中"}
     text = all_text(at)
     assert "XQ-XZ-001" in text and "亩" in text
     assert at.query_params["plot"] == "XQ-XZ-001"
@@ -100,9 +129,9 @@ def test_road_detail_shows_length(make_app):
 
 def test_table_row_selects_the_feature(make_app):
     at = make_app()
-    table = at.dataframe[-1]
-    first_id = table.value.iloc[0]["id"]
-    key = table_key_for(list(table.value["id"]), at.session_state["table_generation"])
+    table = feature_table(at)
+    first_id = table.iloc[0]["id"]
+    key = table_key_for(list(table["id"]), at.session_state["table_generation"])
     at.session_state[key] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     assert at.session_state["selected_id"] == first_id

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from landmap.accounts import Role, accounts_path, add_account
-from tests.app.test_app import all_text, plain
+from tests.app.test_app import all_text, every_tab, feature_table, plain
 from tests.app.test_editing import expander_labels, sign_in
 from tests.conftest import INTERNAL_PLOT, SAMPLE_GPKG, seed_internal_values
 
@@ -33,12 +33,15 @@ def accounts():
 
 
 def every_text(at) -> str:
-    """What the page shows, escapes removed, plus labels of widgets and downloads."""
-    parts = [plain(all_text(at))]
-    parts += [str(e.label) for e in at.expander]
-    parts += [str(b.label) for b in at.get("download_button")]
-    parts += [str(m.label) + str(m.value) for m in at.metric]
-    parts += [str(b.proto) for b in at.get("badge")] if at.get("badge") else []
+    """What the page shows in every tab under the map (it is left on the last, 导出与打印),
+    escapes removed, plus labels of widgets and downloads."""
+    parts = []
+    for page in every_tab(at):
+        parts += [plain(all_text(page))]
+        parts += [str(e.label) for e in page.expander]
+        parts += [str(b.label) for b in page.get("download_button")]
+        parts += [str(m.label) + str(m.value) for m in page.metric]
+        parts += [str(b.proto) for b in page.get("badge")] if page.get("badge") else []
     return "\n".join(parts)
 
 
@@ -147,8 +150,7 @@ def test_a_visitor_sees_the_offered_plots_and_can_filter_only_by_their_statuses(
     # A link naming a status the public never meets filters nothing in: it is dropped.
     linked = make_app(query={"status": "identified,listed"})
     assert linked.multiselect(key="status__idle_land").value == ["listed"]
-    table = linked.dataframe[-1].value
-    assert set(table["状态"]) == {"挂牌公告中"}
+    assert set(feature_table(linked)["状态"]) == {"挂牌公告中"}
 
 
 def test_a_link_to_a_plot_not_on_offer_shows_nothing_of_it_to_a_visitor(make_app):

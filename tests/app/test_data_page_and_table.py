@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from landmap.accounts import Role, accounts_path, add_account
-from tests.app.test_app import plain, shown_count
+from tests.app.test_app import feature_table, plain, shown_count
 from tests.conftest import SAMPLE_GPKG
 
 PASSWORD = "correct-horse-battery"
@@ -34,10 +34,6 @@ def sign_in(at):
     at.text_input(key="sign_in_password").input(PASSWORD)
     next(b for b in at.button if b.label == "登录").click().run()
     return at
-
-
-def feature_table(at):
-    return at.dataframe[-1].value
 
 
 def test_the_data_page_has_its_own_sidebar_and_the_filters_survive_a_visit(make_app, data_copy):

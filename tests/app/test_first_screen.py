@@ -8,17 +8,13 @@ import re
 import pytest
 
 from landmap.i18n import plural
-from tests.app.test_app import all_text, plain
+from tests.app.test_app import all_text, feature_table, plain
 from tests.app.test_editing import PLOT, accounts, data_copy, sign_in  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.usefixtures("accounts")
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff（）：；]")
 ONE_CHANGE = "XQ-XZ-003"  # one entry in the sample's history
-
-
-def feature_table(at):
-    return next(df.value for df in at.dataframe if "id" in df.value.columns)
 
 
 def test_english_mode_shows_the_table_codes_in_english(make_app):

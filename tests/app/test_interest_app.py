@@ -12,7 +12,7 @@ from landmap.promotion.interest import InterestDraft, check_interest
 from landmap.store import GpkgStore
 from landmap.store.open import AnyStore
 from tests.app.conftest import Placed
-from tests.app.test_app import all_text, plain
+from tests.app.test_app import all_text, every_tab, plain
 from tests.app.test_editing import sign_in
 
 PLOT = "XQ-XZ-004"  # offered (招商推介中): in the public view
@@ -54,10 +54,13 @@ def fresh_limiter():
 
 
 def page_text(at) -> str:
-    parts = [plain(all_text(at))]
-    parts += [str(e.label) for e in at.expander]
-    parts += [str(b.label) for b in at.get("download_button")]
-    parts += [h.value for h in at.subheader]
+    """What the page shows, in every tab under the map."""
+    parts = []
+    for page in every_tab(at):
+        parts += [plain(all_text(page))]
+        parts += [str(e.label) for e in page.expander]
+        parts += [str(b.label) for b in page.get("download_button")]
+        parts += [h.value for h in page.subheader]
     return "\n".join(parts)
 
 

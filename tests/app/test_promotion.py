@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app.test_app import plain
+from tests.app.test_app import open_tab, plain
 
 OFFERED = ["XQ-XZ-004", "XQ-XZ-015", "XQ-PG-001"]  # 招商推介中, 挂牌公告中, 挂牌公告中
 
@@ -39,6 +39,7 @@ def test_adding_and_removing_a_plot_follows_in_the_link(make_app):
     assert any(tab.label == "比选（1）" for tab in at.tabs)
     at.button(key="shortlist_XQ-XZ-004").click().run()
     assert "short" not in at.query_params
+    open_tab(at, "compare")
     assert any("还没有加入比选的地块" in plain(i.value) for i in at.info)
 
 

@@ -80,3 +80,12 @@ def page(browser):
     context.on("request", lambda request: page.requests.append(request.url))
     yield page
     context.close()
+
+
+def wait_until_idle(page) -> None:
+    """Until the script run has finished: Streamlit's running indicator is gone.
+
+    Half a second first, for a rerun just requested to show its indicator. A popover or a
+    dropdown opened during a run is closed again when the run redraws it."""
+    page.wait_for_timeout(500)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=90_000)

@@ -20,7 +20,7 @@ from landmap.i18n import t
 from landmap.ledger import ledger_workbook
 from landmap.store import GpkgStore
 from tests.app_server import free_port
-from tests.browser.conftest import start_server
+from tests.browser.conftest import start_server, wait_until_idle
 from tests.browser.test_map_in_browser import open_map
 from tests.conftest import INTERNAL_PLOT, SAMPLE_GPKG, seed_internal_values
 from tests.unit.test_audience import pdf_text, readable_bytes
@@ -77,6 +77,7 @@ def leaked(secrets: list[str], blobs: list[bytes]) -> list[str]:
 
 
 def sign_in(page, name, password=PASSWORD):
+    wait_until_idle(page)  # a rerun would close the sign-in popover under the typing
     page.get_by_text("工作人员登录").click()
     page.get_by_label("账号").fill(name)
     page.get_by_label("密码").fill(password)
@@ -86,7 +87,9 @@ def sign_in(page, name, password=PASSWORD):
 def open_plot_and_every_tab(page, url):
     open_map(page, f"{url}/?plot={INTERNAL_PLOT}")
     page.get_by_text("基本信息").wait_for()
+    # Only the open tab is drawn (and sent): each is opened and waited for in turn.
     page.get_by_role("tab", name="要素列表").click()
+    page.get_by_text(t("table.hint", "zh")).wait_for()
     page.get_by_role("tab", name="导出与打印").click()
     page.get_by_role("button", name=t("export.fmt_csv", "zh")).wait_for()
 

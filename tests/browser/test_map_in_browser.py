@@ -236,6 +236,7 @@ def test_ticking_a_table_row_selects_and_zooms_to_the_feature(sample_app, page):
     open_map(page, f"{sample_app.url}/?layers=renovation")
     before = map_frame(page).evaluate("window.map.getZoom()")
     page.get_by_role("tab", name="要素列表").click()
+    page.get_by_text("点击行首的选择框").wait_for(timeout=30_000)  # the tab's own rerun is in
     grid = page.locator('[data-testid="stDataFrame"]').last
     grid.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)  # the grid draws its canvas after it appears

@@ -17,7 +17,7 @@ import pytest
 from landmap.accounts import Role, accounts_path, add_account
 from landmap.layers import LAYER_BY_ID
 from landmap.store import GpkgStore
-from tests.browser.conftest import start_server
+from tests.browser.conftest import start_server, wait_until_idle
 from tests.browser.test_map_in_browser import MAP_IFRAME, map_frame, open_map
 from tests.conftest import SAMPLE_GPKG
 
@@ -50,6 +50,7 @@ def patient(page):
 
 
 def sign_in(page, name):
+    wait_until_idle(page)  # a rerun would close the sign-in popover under the typing
     page.get_by_text("工作人员登录").click()
     page.get_by_label("账号").fill(name)
     page.get_by_label("密码").fill(PASSWORD)

@@ -18,7 +18,7 @@ from landmap.store import GpkgStore
 from landmap.store.postgis import PostgisStore
 from landmap.store.postgis_schema import init_schema
 from landmap.store.transfer import copy_store
-from tests.browser.conftest import start_server
+from tests.browser.conftest import start_server, wait_until_idle
 from tests.browser.test_map_in_browser import open_map
 from tests.browser.test_progress_in_browser import PASSWORD, PLOT, sign_in
 from tests.conftest import SAMPLE_GPKG
@@ -65,12 +65,6 @@ def open_form(page, url: str, editor: str) -> None:
     open_map(page, f"{url}/?plot={PLOT}")
     sign_in(page, editor)
     ensure_form_open(page)
-
-
-def wait_until_idle(page) -> None:
-    """Until the script run has finished: the running indicator is gone for half a second."""
-    page.wait_for_timeout(500)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=90_000)
 
 
 def ensure_form_open(page) -> None:
