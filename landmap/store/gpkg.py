@@ -101,7 +101,11 @@ class GpkgStore(GpkgRecords):
         try:
             # on_invalid="ignore": a geometry GEOS cannot even build (unclosed ring) becomes
             # None, and validation reports it by id instead of the whole table failing.
-            return pyogrio.read_dataframe(self.path, layer=table, on_invalid="ignore")
+            # use_arrow: columns arrive whole, not value by value (3.4 s -> 0.6 s at 10⁵ plots,
+            # re-read after every save).
+            return pyogrio.read_dataframe(
+                self.path, layer=table, on_invalid="ignore", use_arrow=True
+            )
         except Exception as exc:
             raise StoreError(self.source_name, f"table {table!r}: {exc}") from exc
 

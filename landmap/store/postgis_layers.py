@@ -213,6 +213,6 @@ def _pandas_column(values: list[object], oid: int) -> pd.Series:
         return pd.to_datetime(series).astype("datetime64[ms]")
     if oid == 17:  # bytea
         return series.map(lambda v: None if v is None else bytes(v))
-    # pandas' own string type, missing as NaN: what pyogrio gives for a text column (and
-    # object with None for one holding no value at all).
-    return series.astype(TEXT_DTYPE) if series.notna().any() else series
+    # pandas' own string type, missing as NaN: what pyogrio (through Arrow) gives for a text
+    # column, even one holding no value at all.
+    return series.astype(TEXT_DTYPE)
