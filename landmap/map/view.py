@@ -39,7 +39,7 @@ from landmap.layers import (
 )
 from landmap.map.colours import blend
 from landmap.map.compactjs import compact_js
-from landmap.map.geoencode import DECODER_JS, encode_geometries
+from landmap.map.geoencode import DECODER_JS, EncodedGeometries, encode_geometries
 from landmap.map.labels import (
     LABEL_ALWAYS_ZOOM,
     LABEL_FIT_PX,
@@ -72,6 +72,10 @@ BOUNDARY_STYLE = {
     "dashArray": "8 6",
     "fill": False,
 }
+
+
+# One per process: the sessions and audiences of a server draw the same shapes.
+ENCODED = EncodedGeometries()
 
 
 def feature_strings(frame: gpd.GeoDataFrame) -> pd.Series:
@@ -121,7 +125,7 @@ def feature_strings(frame: gpd.GeoDataFrame) -> pd.Series:
             shown["status"].astype(str),
             places,
             states,
-            encode_geometries(geoms[drawable]),
+            ENCODED.encode(geoms[drawable]),
             strict=True,
         )
     ]

@@ -9,8 +9,15 @@ import subprocess
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 
-from landmap.map.geoencode import DECODER_JS, decode_coords, encode_coords, encode_geometries
+from landmap.map.geoencode import (
+    DECODER_JS,
+    EncodedGeometries,
+    decode_coords,
+    encode_coords,
+    encode_geometries,
+)
 
 RNG = np.random.default_rng(42)
 
@@ -82,3 +89,26 @@ def test_the_browser_decoder_keeps_every_property_but_the_geometry():
     assert feature["properties"] == item
     assert feature["geometry"]["type"] == "Polygon"
     assert len(feature["geometry"]["coordinates"][0]) == 4  # closed again
+
+
+def test_remembered_texts_are_the_encoded_texts_and_a_moved_shape_is_encoded_anew():
+    shapes = np.array(
+        [shapely.Polygon(np.add(random_ring(8), (101.6, 26.6))) for _ in range(5)], dtype=object
+    )
+    memo = EncodedGeometries()
+    assert memo.encode(shapes) == encode_geometries(shapes)
+    assert len(memo) == 5
+    moved = shapes.copy()
+    moved[2] = shapely.affinity.translate(shapes[2], xoff=0.001)
+    again = memo.encode(moved)
+    assert again == encode_geometries(moved)  # not the remembered text of the old shape
+    assert again[2] != encode_geometries(shapes[2:3])[0]
+    assert len(memo) == 6
+
+
+def test_the_memory_starts_over_past_its_bound():
+    shapes = np.array([shapely.Point(101.6 + i / 1000, 26.6) for i in range(10)], dtype=object)
+    memo = EncodedGeometries(max_entries=6)
+    memo.encode(shapes[:4])
+    assert memo.encode(shapes[4:]) == encode_geometries(shapes[4:])
+    assert len(memo) == 6
