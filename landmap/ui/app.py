@@ -188,23 +188,27 @@ def _render_map_page(
     # Only the open tab is drawn: the 500-row table and the rest would otherwise travel and
     # render on every rerun, before and around the map (issue #12, the first load at 10,000).
     if summary_tab.open:
-        render_summary(shown, lang)
+        with summary_tab:
+            render_summary(shown, lang)
     if table_tab.open:
-        render_feature_table(table, lang, total=count)
+        with table_tab:
+            render_feature_table(table, lang, total=count)
     if compare_tab.open:
-        render_comparison(shortlisted, settings, dataset, lang)
+        with compare_tab:
+            render_comparison(shortlisted, settings, dataset, lang)
     if export_tab.open:
-        render_exports(
-            settings,
-            dataset,
-            shown,
-            sentence,
-            lang,
-            state.colour_mode(),
-            state.selected_id(),
-            audience,
-            frames,
-        )
+        with export_tab:
+            render_exports(
+                settings,
+                dataset,
+                shown,
+                sentence,
+                lang,
+                state.colour_mode(),
+                state.selected_id(),
+                audience,
+                frames,
+            )
 
 
 def _lazy_tabs(labels: list[str], default: str | None) -> Sequence:

@@ -23,7 +23,8 @@ def test_only_the_open_tab_is_drawn(make_app):
     at = make_app(staff=True)
     assert open_label(at) == "统计汇总"
     assert not table_shown(at) and not export_buttons(at)
-    assert len(feature_table(at)) > 80  # opening 要素列表 draws it
+    assert len(feature_table(at)) > 80  # opening 要素列表 draws it, inside that tab
+    assert any("id" in df.value.columns for df in at.tabs[1].dataframe)
     assert not export_buttons(at)
     open_tab(at, "export")
     assert not table_shown(at) and export_buttons(at)
