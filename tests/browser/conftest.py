@@ -89,3 +89,44 @@ def wait_until_idle(page) -> None:
     dropdown opened during a run is closed again when the run redraws it."""
     page.wait_for_timeout(500)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=90_000)
+
+
+def pick_option(page, opener, option_name: str, prepare=None) -> None:
+    """Open a select box (``opener``) and click its option; a list a rerun closed under the
+    click is opened again (after ``prepare()``, when given). The run is left to finish first:
+    a rerun redraws an open list closed."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    option = page.get_by_role("option", name=option_name).first
+    for _attempt in range(3):
+        if prepare is not None:
+            prepare()
+        wait_until_idle(page)
+        opener.click()
+        try:
+            option.wait_for(timeout=15_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        option.click()
+        return
+    raise AssertionError(f"the list never offered {option_name}")
+
+
+def ensure_form_open(page) -> None:
+    """Open the 更新进度 expander unless it is open already (clicking an open one closes it)."""
+    wait_until_idle(page)
+    expander = page.locator('[data-testid="stExpander"]').filter(has_text="更新进度")
+    details = expander.locator('[data-testid="stExpanderDetails"]')
+    if details.get_attribute("inert") is not None:
+        expander.get_by_text("更新进度").click()
+    status_box(page).wait_for()
+
+
+def status_box(page):
+    return page.locator('[data-testid="stForm"]').get_by_role("combobox", name="状态", exact=True)
+
+
+def choose_status(page, label: str) -> None:
+    """Pick a status in the progress form, opening the form again if a rerun closed it."""
+    pick_option(page, status_box(page), label, prepare=lambda: ensure_form_open(page))

@@ -11,7 +11,7 @@ import pytest
 
 from landmap.layers import LAYER_BY_ID
 from landmap.viewport import LARGE_MODE_THRESHOLD
-from tests.browser.conftest import start_server
+from tests.browser.conftest import pick_option, start_server
 from tests.synthetic_plots import SECRET_HOLDER, STATUS_CYCLE, write_synthetic_gpkg
 
 pytestmark = pytest.mark.browser
@@ -180,8 +180,8 @@ def test_status_filter_change_loads_a_new_view(staff_app, page):
     assert len(first_tokens) == 1
 
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="闲置低效用地").click()
-    page.get_by_role("option", name="挂牌公告中").first.click()
+    idle_statuses = sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="闲置低效用地")
+    pick_option(page, idle_statuses, "挂牌公告中")
     page.keyboard.press("Escape")
     page.wait_for_url(re.compile(r"status=listed"), timeout=30_000)
 

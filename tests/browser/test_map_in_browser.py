@@ -12,7 +12,7 @@ import shapely
 
 from landmap.dataset import load_dataset
 from landmap.store import GpkgStore
-from tests.browser.conftest import start_server
+from tests.browser.conftest import pick_option, start_server
 from tests.conftest import SAMPLE_GPKG, layer_frame, square_4543, tiny_tables, write_gpkg
 
 pytestmark = pytest.mark.browser
@@ -103,8 +103,8 @@ def test_status_filter_changes_what_is_drawn_and_keeps_the_zoom(sample_app, page
     zoom = leaflet.evaluate("window.map.getZoom()")
 
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="闲置低效用地").click()
-    page.get_by_role("option", name="挂牌公告中").first.click()
+    idle_statuses = sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="闲置低效用地")
+    pick_option(page, idle_statuses, "挂牌公告中")
     page.keyboard.press("Escape")
 
     expected = counts.get("listed", 0)

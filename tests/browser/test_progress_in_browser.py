@@ -17,7 +17,7 @@ import pytest
 from landmap.accounts import Role, accounts_path, add_account
 from landmap.layers import LAYER_BY_ID
 from landmap.store import GpkgStore
-from tests.browser.conftest import start_server, wait_until_idle
+from tests.browser.conftest import choose_status, start_server, wait_until_idle
 from tests.browser.test_map_in_browser import MAP_IFRAME, map_frame, open_map
 from tests.conftest import SAMPLE_GPKG
 
@@ -77,10 +77,8 @@ def test_an_editor_changes_a_status_and_map_timeline_and_dashboard_follow(app, p
     open_map(page, f"{app.url}/?plot={PLOT}")
     assert fill_colour(page, PLOT) == LAYER_BY_ID["renovation"].status("tendering").color
     sign_in(page, "editor1")
-    page.get_by_text("更新进度").click()
+    choose_status(page, "在建（已开工）")
     form = page.locator('[data-testid="stForm"]')
-    form.get_by_role("combobox", name="状态", exact=True).click()
-    page.get_by_role("option", name="在建（已开工）").click()
     form.get_by_label("变更说明（必填）").fill("施工单位已进场")
     form.get_by_role("button", name="保存").click()
     page.get_by_text("已保存").wait_for(timeout=30_000)

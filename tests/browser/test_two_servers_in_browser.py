@@ -11,14 +11,13 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from landmap.accounts import Role, accounts_path, add_account
 from landmap.store import GpkgStore
 from landmap.store.postgis import PostgisStore
 from landmap.store.postgis_schema import init_schema
 from landmap.store.transfer import copy_store
-from tests.browser.conftest import start_server, wait_until_idle
+from tests.browser.conftest import choose_status, ensure_form_open, start_server
 from tests.browser.test_map_in_browser import open_map
 from tests.browser.test_progress_in_browser import PASSWORD, PLOT, sign_in
 from tests.conftest import SAMPLE_GPKG
@@ -65,34 +64,6 @@ def open_form(page, url: str, editor: str) -> None:
     open_map(page, f"{url}/?plot={PLOT}")
     sign_in(page, editor)
     ensure_form_open(page)
-
-
-def ensure_form_open(page) -> None:
-    """Open the 更新进度 expander unless it is open already (clicking an open one closes it)."""
-    wait_until_idle(page)
-    expander = page.locator('[data-testid="stExpander"]').filter(has_text="更新进度")
-    details = expander.locator('[data-testid="stExpanderDetails"]')
-    if details.get_attribute("inert") is not None:
-        expander.get_by_text("更新进度").click()
-    form = page.locator('[data-testid="stForm"]')
-    form.get_by_role("combobox", name="状态", exact=True).wait_for()
-
-
-def choose_status(page, label: str) -> None:
-    """Pick a status; a dropdown that a rerun closed under the click is opened again."""
-    form = page.locator('[data-testid="stForm"]')
-    option = page.get_by_role("option", name=label)
-    for _attempt in range(3):
-        ensure_form_open(page)
-        form.get_by_role("combobox", name="状态", exact=True).click()
-        try:
-            option.wait_for(timeout=15_000)
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            continue
-        option.click()
-        return
-    raise AssertionError(f"the status list never offered {label}")
 
 
 def save(page, note: str) -> None:
