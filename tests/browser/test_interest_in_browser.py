@@ -15,7 +15,7 @@ from landmap.accounts import Role, accounts_path, add_account
 from landmap.photos import save_upload
 from landmap.promotion.interest import InterestDraft, check_interest
 from landmap.store import GpkgStore
-from tests.browser.conftest import start_server
+from tests.browser.conftest import start_server, wait_until_idle
 from tests.browser.test_audiences_in_browser import leaked, record_frames, sign_in
 from tests.browser.test_map_in_browser import open_map
 from tests.conftest import SAMPLE_GPKG
@@ -74,6 +74,7 @@ def test_a_visitors_interest_reaches_staff_only(app, context, browser, live):
     page.get_by_text("基本信息").wait_for()
     page.get_by_text(PUBLIC_CAPTION).wait_for()  # the public photo is shown
 
+    wait_until_idle(page)  # a rerun redraws an expander opened during it closed
     page.get_by_text("有意向？登记联系方式").click()
     page.get_by_label("姓名（必填）").fill(VISITOR_NAME)
     page.get_by_label("电子邮箱").fill(VISITOR_EMAIL)
@@ -122,6 +123,7 @@ def test_an_editor_uploads_a_photo_without_its_gps(app, context, live, tmp_path)
     open_map(page, f"{app.url}/?plot=XQ-XZ-002")
     sign_in(page, "photo_editor", PASSWORD)
     page.get_by_text("已登录：photo_editor").wait_for()
+    wait_until_idle(page)  # a rerun redraws an expander opened during it closed
     page.get_by_text("上传照片").click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(photo))
     page.get_by_label("说明（可选，最多 200 字）").fill("编辑上传QZY4")
