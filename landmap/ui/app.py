@@ -50,6 +50,7 @@ from landmap.ui.tables import (
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 _SAMPLE_TOLD = "_sample_note_shown"
 _TAB_LABELS = "_main_tab_labels"  # the tab labels of the last run, to follow a renamed tab
+_TABLE_TAB = 1  # the feature table's position among the tabs under the map
 
 
 def main() -> None:
@@ -148,8 +149,11 @@ def _render_map_page(
     count = count_features(shown)
     # The table lists at most TABLE_ROW_LIMIT rows: 100,000 rows over the websocket would cost
     # more than the map (issue #12); the note under the tab says so and points to the export.
-    table = feature_table(first_rows(shown, TABLE_ROW_LIMIT), lang)
-    apply_table_selection(dataset, table)
+    # It is built only while its tab is open: a row ticked in it must select before the map.
+    table = None
+    if _open_tab_position() == _TABLE_TAB:
+        table = feature_table(first_rows(shown, TABLE_ROW_LIMIT), lang)
+        apply_table_selection(dataset, table)
     sentence = describe_filter(flt, lang)
     st.caption(plural("app.showing", count, lang, filter=md_escape(sentence)))
     if audience.is_staff:  # the notice names files, tables and ids: internal
@@ -191,6 +195,8 @@ def _render_map_page(
         with summary_tab:
             render_summary(shown, lang)
     if table_tab.open:
+        if table is None:  # opened by this run's default (never the table today)
+            table = feature_table(first_rows(shown, TABLE_ROW_LIMIT), lang)
         with table_tab:
             render_feature_table(table, lang, total=count)
     if compare_tab.open:
@@ -209,6 +215,14 @@ def _render_map_page(
                 audience,
                 frames,
             )
+
+
+def _open_tab_position() -> int | None:
+    """The position of the tab this session has open, known before the tabs are drawn (from
+    the labels of the run before); None on a session's first run."""
+    previous = st.session_state.get(_TAB_LABELS)
+    chosen = st.session_state.get(state.MAIN_TAB)
+    return previous.index(chosen) if previous and chosen in previous else None
 
 
 def _lazy_tabs(labels: list[str], default: str | None) -> Sequence:
