@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -130,3 +131,34 @@ def status_box(page):
 def choose_status(page, label: str) -> None:
     """Pick a status in the progress form, opening the form again if a rerun closed it."""
     pick_option(page, status_box(page), label, prepare=lambda: ensure_form_open(page))
+
+
+SIGN_IN_OUTCOME = re.compile("账号或密码不正确|锁定|已登录")
+
+
+def sign_in(page, name: str, password: str) -> str:
+    """Sign in through the sidebar's popover; returns the sidebar's text once it shows the
+    outcome (signed in, refused or locked out).
+
+    A rerun landing during the typing (the map reports its first view once it has loaded)
+    redraws the popover closed and empties the form, so an attempt whose outcome never shows
+    is made again. An attempt the server received always shows its outcome (the message is
+    kept in the session), so a repeated attempt is never counted twice by the lockout."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    outcome = sidebar.get_by_text(SIGN_IN_OUTCOME).first
+    name_box = page.get_by_label("账号")
+    for _attempt in range(3):
+        wait_until_idle(page)
+        if not name_box.is_visible():
+            page.get_by_text("工作人员登录").click()
+        name_box.fill(name)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录", exact=True).click()
+        try:
+            outcome.wait_for(timeout=30_000)
+        except PlaywrightTimeout:
+            continue
+        return sidebar.inner_text()
+    raise AssertionError(f"signing in as {name} never showed an outcome")

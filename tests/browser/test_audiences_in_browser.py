@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +19,8 @@ from landmap.i18n import t
 from landmap.ledger import ledger_workbook
 from landmap.store import GpkgStore
 from tests.app_server import free_port
-from tests.browser.conftest import start_server, wait_until_idle
+from tests.browser.conftest import sign_in as browser_sign_in
+from tests.browser.conftest import start_server
 from tests.browser.test_map_in_browser import open_map
 from tests.conftest import INTERNAL_PLOT, SAMPLE_GPKG, seed_internal_values
 from tests.unit.test_audience import pdf_text, readable_bytes
@@ -29,7 +29,6 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "browser-audience-password"
 # Texts that end a sign-in attempt: refused, locked, or signed in.
-OUTCOMES = re.compile("账号或密码不正确|锁定|已登录")
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +75,8 @@ def leaked(secrets: list[str], blobs: list[bytes]) -> list[str]:
     return [s for s in secrets if any(s.encode("utf-8") in blob for blob in blobs)]
 
 
-def sign_in(page, name, password=PASSWORD):
-    wait_until_idle(page)  # a rerun would close the sign-in popover under the typing
-    page.get_by_text("工作人员登录").click()
-    page.get_by_label("账号").fill(name)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录", exact=True).click()
+def sign_in(page, name, password=PASSWORD) -> str:
+    return browser_sign_in(page, name, password)
 
 
 def open_plot_and_every_tab(page, url):
@@ -139,11 +134,7 @@ def test_the_lockout_is_not_reset_by_a_new_browser_context(app, browser):
         page.set_default_timeout(90_000)  # a loaded machine; the lockout itself lasts a minute
         page.goto(app.url)
         page.get_by_text("公开视图").first.wait_for(timeout=60_000)  # the script has run
-        sign_in(page, "aud_locked", password)
-        page.locator('[data-testid="stSidebar"]').get_by_text(OUTCOMES).first.wait_for(
-            timeout=60_000
-        )
-        text = page.locator('[data-testid="stSidebar"]').inner_text()
+        text = sign_in(page, "aud_locked", password)
         context.close()
         return text
 

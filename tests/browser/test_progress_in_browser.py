@@ -17,7 +17,8 @@ import pytest
 from landmap.accounts import Role, accounts_path, add_account
 from landmap.layers import LAYER_BY_ID
 from landmap.store import GpkgStore
-from tests.browser.conftest import choose_status, start_server, wait_until_idle
+from tests.browser.conftest import choose_status, start_server
+from tests.browser.conftest import sign_in as browser_sign_in
 from tests.browser.test_map_in_browser import MAP_IFRAME, map_frame, open_map
 from tests.conftest import SAMPLE_GPKG
 
@@ -50,11 +51,7 @@ def patient(page):
 
 
 def sign_in(page, name):
-    wait_until_idle(page)  # a rerun would close the sign-in popover under the typing
-    page.get_by_text("工作人员登录").click()
-    page.get_by_label("账号").fill(name)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
+    browser_sign_in(page, name, PASSWORD)
     page.get_by_text(f"已登录：{name}").wait_for(timeout=30_000)
 
 
