@@ -162,3 +162,20 @@ def sign_in(page, name: str, password: str) -> str:
             continue
         return sidebar.inner_text()
     raise AssertionError(f"signing in as {name} never showed an outcome")
+
+
+def download(page, button_name: str):
+    """Click a download button and return the download. The run is left to finish first, and
+    a click that brought nothing is made again: a rerun landing under the click replaces the
+    file behind the button, and the old address then answers with nothing."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _attempt in range(3):
+        wait_until_idle(page)
+        try:
+            with page.expect_download(timeout=30_000) as started:
+                page.get_by_role("button", name=button_name).click()
+        except PlaywrightTimeout:
+            continue
+        return started.value
+    raise AssertionError(f"the button {button_name} never gave a download")

@@ -19,8 +19,8 @@ from landmap.i18n import t
 from landmap.ledger import ledger_workbook
 from landmap.store import GpkgStore
 from tests.app_server import free_port
+from tests.browser.conftest import download, start_server
 from tests.browser.conftest import sign_in as browser_sign_in
-from tests.browser.conftest import start_server
 from tests.browser.test_map_in_browser import open_map
 from tests.conftest import INTERNAL_PLOT, SAMPLE_GPKG, seed_internal_values
 from tests.unit.test_audience import pdf_text, readable_bytes
@@ -101,9 +101,7 @@ def test_a_visitor_receives_no_internal_value_in_any_frame_or_download(app, cont
     labels = [t(f"export.fmt_{fmt.value}", "zh") for fmt in ExportFormat]
     pictures = [t("export.picture_pdf", "zh"), t("export.picture_png", "zh")]
     for label in [*labels, *pictures, t("brochure.download", "zh")]:
-        with page.expect_download(timeout=90_000) as download:
-            page.get_by_role("button", name=label).click()
-        downloads[label] = download.value.path().read_bytes()
+        downloads[label] = download(page, label).path().read_bytes()
     assert len(downloads) == 9 and all(downloads.values())
 
     assert len(frames) > 5

@@ -17,7 +17,7 @@ import pytest
 from landmap.accounts import Role, accounts_path, add_account
 from landmap.layers import LAYER_BY_ID
 from landmap.store import GpkgStore
-from tests.browser.conftest import choose_status, start_server
+from tests.browser.conftest import choose_status, download, start_server
 from tests.browser.conftest import sign_in as browser_sign_in
 from tests.browser.test_map_in_browser import MAP_IFRAME, map_frame, open_map
 from tests.conftest import SAMPLE_GPKG
@@ -172,15 +172,12 @@ def test_an_editor_imports_a_file_and_can_restore_the_backup(app, page, live_cop
 def test_a_download_holds_the_filtered_features(app, page, tmp_path):
     open_map(page, f"{app.url}/?layers=roads&status=under_construction")
     page.get_by_role("tab", name="导出与打印").click()
-    with page.expect_download(timeout=60_000) as download:
-        page.get_by_role("button", name="GeoJSON").click()
-    saved = tmp_path / download.value.suggested_filename
-    download.value.save_as(saved)
+    geojson = download(page, "GeoJSON")
+    saved = tmp_path / geojson.suggested_filename
+    geojson.save_as(saved)
     assert saved.suffix == ".geojson"
     features = json.loads(saved.read_text("utf-8"))["features"]
     assert features and {f["properties"]["status"] for f in features} == {"under_construction"}
-    with page.expect_download(timeout=60_000) as picture:
-        page.get_by_role("button", name="下载 PDF").click()
     pdf = tmp_path / "map.pdf"
-    picture.value.save_as(pdf)
+    download(page, "下载 PDF").save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")

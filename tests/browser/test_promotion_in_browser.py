@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from landmap.i18n import t
-from tests.browser.conftest import start_server
+from tests.browser.conftest import download, start_server
 from tests.browser.test_map_in_browser import open_map
 from tests.pdf_reading import pdf_text
 
@@ -34,9 +34,8 @@ def test_a_shortlist_link_compares_presents_and_prints(public_app, browser, tmp_
     for fid in SHORTLIST:
         assert main.get_by_text(fid, exact=True).count() >= 1
 
-    with page.expect_download() as download:
-        page.get_by_role("button", name=t("brochure.download_shortlist", "zh")).click()
-    text = pdf_text(download.value.path().read_bytes())
+    brochure = download(page, t("brochure.download_shortlist", "zh"))
+    text = pdf_text(brochure.path().read_bytes())
     assert "招商地块比选" in text and "川煤集团存量土地（1号）" in text
 
     page.get_by_role("button", name=t("present.start", "zh")).click()
