@@ -230,10 +230,10 @@ def _lazy_tabs(labels: list[str], default: str | None) -> Sequence:
 
     ``default`` is the tab a session opens on. After that the open tab is remembered by
     position: a label that changes (the shortlist's count, the language) keeps it open."""
-    previous = st.session_state.get(_TAB_LABELS)
+    position = _open_tab_position()
     chosen = st.session_state.get(state.MAIN_TAB)
-    if previous and chosen in previous and chosen not in labels:
-        st.session_state[state.MAIN_TAB] = labels[previous.index(chosen)]
+    if position is not None and chosen not in labels:
+        st.session_state[state.MAIN_TAB] = labels[position]
     elif chosen is None and default is not None:
         st.session_state[state.MAIN_TAB] = default
     st.session_state[_TAB_LABELS] = labels
