@@ -29,6 +29,7 @@ script, stamped with ``performance.timeOrigin + performance.now()`` so frames co
 
     python bench/bench_firstload.py --plots 10000 --repeat 5
     python bench/bench_firstload.py --data data/xiqu_sample.gpkg
+    python bench/bench_firstload.py --data data/xiqu_sample.gpkg --script bench/bare_map_app.py
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -106,6 +108,8 @@ def visit(browser, url: str, timeout: float, again: bool = False) -> dict:
     session."""
     context = browser.new_context(viewport=bench_city.VIEWPORT, locale="zh-CN")
     context.add_init_script(MARKS_JS)
+    # A plain folium page (``--script``) asks a CDN for Leaflet: served from disk, as in bench_city.
+    context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), bench_city._cdn_from_disk)
     try:
         if again:
             first = context.new_page()
@@ -185,6 +189,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--again", action="store_true", help="measure return visits (warm cache)")
     parser.add_argument("--verbose", action="store_true", help="each visit's iframe resources")
+    parser.add_argument(
+        "--script", default="streamlit_app.py", help="another page to compare (e.g. a bare map)"
+    )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="landmap-firstload-"))
     data = args.data
@@ -195,9 +202,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     rows = []
-    server = bench_city.Server(
-        "streamlit_app.py", {"LANDMAP_DATA": str(data.resolve())}, workdir, "app"
-    )
+    server = bench_city.Server(args.script, {"LANDMAP_DATA": str(data.resolve())}, workdir, "app")
     with sync_playwright() as playwright, bench_city.running(server):
         browser = playwright.chromium.launch(
             executable_path=bench_city.CHROMIUM, args=bench_city.CHROMIUM_ARGS
