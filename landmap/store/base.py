@@ -108,7 +108,14 @@ class FeatureStore(Protocol):
         ...
 
     def version(self) -> str:
-        """A cheap token that changes whenever the stored data changes: the cache key."""
+        """A cheap token that changes whenever the layers or their progress records (history,
+        milestones, feature versions) change: the cache key of what is read from them, and
+        what a whole-layer write checks. A photo or an investor's lead does not change it."""
+        ...
+
+    def records_version(self) -> str:
+        """A cheap token that changes whenever anything stored changes, photos and leads
+        included: the cache key of what reads photos or leads."""
         ...
 
     def read_table(self, table: str) -> gpd.GeoDataFrame:

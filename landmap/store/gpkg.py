@@ -63,6 +63,12 @@ MILESTONE_COLUMNS = ("layer", "feature_id", "target_status", "due_date")
 # A save waits at most this long for the worker (the lock wait included).
 EDIT_WORKER_TIMEOUT_S = LOCK_TIMEOUT_S + 30
 
+# The file's state after a photo or lead write -> the data version before it, for this process:
+# the file's stat token is the data version, and a record write changes the file, not the
+# layers. Another process does not know and reads the layers once more (correct, only slower).
+_DATA_KEPT_BY: dict[tuple[str, str], str] = {}
+_DATA_KEPT_MAX = 1024
+
 
 class GpkgStore(GpkgRecords):
     """One GeoPackage file; each layer is a table named by the layer id. Photos and interest
@@ -80,12 +86,23 @@ class GpkgStore(GpkgRecords):
         return self.path.parent / "backups"
 
     def version(self) -> str:
+        token = self.records_version()
+        return _DATA_KEPT_BY.get((str(self.path), token), token)
+
+    def records_version(self) -> str:
         try:
             stat = self.path.stat()
         except OSError:
             return "missing"
         # The inode changes on every atomic replace, even within the same clock tick.
         return f"{stat.st_mtime_ns}-{stat.st_size}-{stat.st_ino}"
+
+    def _records_written(self, data_version: str) -> None:
+        """Under the lock, right after a photo or lead write: the file changed, the data did
+        not (``version`` stays ``data_version``)."""
+        _DATA_KEPT_BY[(str(self.path), self.records_version())] = data_version
+        while len(_DATA_KEPT_BY) > _DATA_KEPT_MAX:
+            del _DATA_KEPT_BY[next(iter(_DATA_KEPT_BY))]  # the oldest first
 
     def tables(self) -> list[str]:
         if not self.path.is_file():

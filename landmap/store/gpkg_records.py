@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,8 +21,7 @@ from landmap.clock import SHANGHAI
 from landmap.layers import LAYER_BY_ID
 from landmap.photos.model import PhotoInfo, is_photo_id, visible_photos
 from landmap.promotion.interest import InterestLead
-from landmap.store.base import FeatureNotFound, StoreConflict, StoreError
-from landmap.store.filelock import LOCK_TIMEOUT_S
+from landmap.store.base import FeatureNotFound, StoreError
 from landmap.store.record_rows import (
     PHOTO_FACTS,
     leads_frame,
@@ -44,6 +44,14 @@ class GpkgRecords:
 
     path: Path
     source_name: str
+
+    if TYPE_CHECKING:  # given by GpkgStore
+
+        def version(self) -> str: ...
+
+        def _locked(self) -> AbstractContextManager[None]: ...
+
+        def _records_written(self, data_version: str) -> None: ...
 
     # --- photos ---------------------------------------------------------------------------
 
@@ -158,20 +166,19 @@ class GpkgRecords:
 
         if not self.path.is_file():
             raise StoreError(self.source_name, "file not found")
-        request = {
-            "op": op,
-            "path": str(self.path),
-            "now": now.isoformat(),
-            "lock_timeout_s": LOCK_TIMEOUT_S,
-            **fields,
-        }
-        return _run_edit_worker(request, self.source_name)
+        request = {"op": op, "path": str(self.path), "now": now.isoformat(), **fields}
+        # The lock is held here, not in the worker: nothing else can write between reading the
+        # data version and the write, so the file after it holds the same data.
+        with self._locked():
+            data_version = self.version()
+            answer = _run_edit_worker(request, self.source_name)
+            if answer.get("ok"):
+                self._records_written(data_version)
+        return answer
 
     def _raise_unless_ok(self, answer: dict) -> None:
         if answer.get("ok"):
             return
-        if answer.get("kind") == "busy":
-            raise StoreConflict(self.source_name, "another change is in progress")
         raise StoreError(self.source_name, str(answer.get("detail", "write failed")))
 
     def restore_photos_into(self, scratch: Path, backup: Path) -> None:

@@ -162,6 +162,13 @@ class PostgisStore(PostgisRecords):
         with self.connect() as con:
             return _store_version(con)
 
+    def records_version(self) -> str:
+        with self.connect() as con:
+            if schema_version(con) < 3:  # before v3 the one counter counted photos and leads too
+                return _store_version(con)
+            row = con.execute(f"SELECT counter, records_counter FROM {CHANGES_TABLE}").fetchone()
+            return f"pg-{row[0]}-{row[1]}" if row else "pg-0-0"
+
     def layer_names(self) -> list[str]:
         """The registry layers this database holds a table for, in registry order."""
         with self.connect() as con:

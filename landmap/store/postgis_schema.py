@@ -14,6 +14,9 @@ Running ``init_schema`` again applies nothing: it is idempotent.
   the backups a whole-layer write or a restore saves first (``postgis_backups``): one row per
   backup in ``landmap_backups``, the layers' columns in ``landmap_backup_layers``, their rows
   in ``landmap_backup_rows`` and the photos of the time in ``landmap_backup_photos``.
+- v3: photos and leads bump a counter of their own (``records_counter``), not the data's: a
+  visitor's lead or a new photo does not make every page read the layers again, nor refuse
+  an import an editor checked before it (``PostgisStore.records_version``).
 Layer tables are made by ``postgis_layers.create_layer_table`` (their columns come from data).
 """
 
@@ -22,7 +25,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_TABLE = "landmap_schema"
 CHANGES_TABLE = "landmap_changes"
 # The transaction-level advisory lock key for migrations ("landmap" in ASCII, as an int).
@@ -107,8 +110,25 @@ _V2 = (
         for table in V2_TABLES
     ),
 )
+RECORD_TABLES = ("landmap_photos", "landmap_interest")
+_V3 = (
+    f"ALTER TABLE {CHANGES_TABLE} ADD COLUMN records_counter bigint NOT NULL DEFAULT 0",
+    f"""CREATE FUNCTION landmap_bump_records() RETURNS trigger LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path FROM CURRENT AS $$
+        BEGIN UPDATE {CHANGES_TABLE} SET records_counter = records_counter + 1; RETURN NULL;
+        END $$""",
+    *(
+        statement
+        for table in RECORD_TABLES
+        for statement in (
+            f"DROP TRIGGER {table}_changes ON {table}",
+            f"""CREATE TRIGGER {table}_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+                ON {table} FOR EACH STATEMENT EXECUTE FUNCTION landmap_bump_records()""",
+        )
+    ),
+)
 # Version n is MIGRATIONS[n - 1]; a later schema change is one more tuple, never an edit.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

@@ -102,8 +102,9 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def handle_record(request: dict[str, Any], path: Path) -> dict[str, Any]:
-    """A photo or interest write; ``restore_photos`` works on a restore's private scratch
-    copy, which the restoring parent already holds the store's lock for."""
+    """A photo or interest write. The parent holds the store's lock (``GpkgRecords``: it notes
+    the data version around the write); ``restore_photos`` works on a restore's private
+    scratch copy, under the restoring parent's lock."""
     op = request["op"]
     now = datetime.fromisoformat(request["now"])
     try:
@@ -111,30 +112,27 @@ def handle_record(request: dict[str, Any], path: Path) -> dict[str, Any]:
             return _on_connection(
                 path, lambda con: records_sql.restore_photos(con, Path(request["source"]), now)
             )
-        with store_lock(path, float(request.get("lock_timeout_s", 30))):
-            if op == "add_photo":
-                row = dict(request["row"])
-                row["image"] = base64.b64decode(row["image"])
-                row["thumbnail"] = base64.b64decode(row["thumbnail"])
-                return _on_connection(path, lambda con: records_sql.add_photo(con, row, now))
-            if op == "update_photo":
-                return _on_connection(
-                    path,
-                    lambda con: records_sql.update_photo(
-                        con,
-                        str(request["photo_id"]),
-                        now,
-                        public=request.get("public"),
-                        delete=bool(request.get("delete")),
-                    ),
-                )
+        if op == "add_photo":
+            row = dict(request["row"])
+            row["image"] = base64.b64decode(row["image"])
+            row["thumbnail"] = base64.b64decode(row["thumbnail"])
+            return _on_connection(path, lambda con: records_sql.add_photo(con, row, now))
+        if op == "update_photo":
             return _on_connection(
-                path, lambda con: records_sql.add_interest(con, dict(request["row"]), now)
+                path,
+                lambda con: records_sql.update_photo(
+                    con,
+                    str(request["photo_id"]),
+                    now,
+                    public=request.get("public"),
+                    delete=bool(request.get("delete")),
+                ),
             )
+        return _on_connection(
+            path, lambda con: records_sql.add_interest(con, dict(request["row"]), now)
+        )
     except records_sql.FeatureMissing as exc:
         return {"ok": False, "kind": "not_editable", "detail": str(exc)}
-    except LockTimeout:
-        return {"ok": False, "kind": "busy"}
     except sqlite3.Error as exc:
         return {"ok": False, "kind": "error", "detail": f"{type(exc).__name__}: {exc}"}
 

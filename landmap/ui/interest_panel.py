@@ -167,7 +167,7 @@ def _submit(settings: Settings, feature_id: str, lang: str) -> None:
 
 
 def _staff_leads(settings: Settings) -> pd.DataFrame:
-    return _leads(store_key(settings), open_store(settings).version())
+    return _leads(store_key(settings), open_store(settings).records_version())
 
 
 def _plot_names(frames: Mapping[str, pd.DataFrame]) -> dict[str, str]:

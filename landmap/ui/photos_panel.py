@@ -62,7 +62,7 @@ def render_photos(
     store = open_store(settings)
     can_edit = account is not None and account.can_edit
     key = store_key(settings)  # what the caches and callbacks reopen the store from
-    version = store.version()
+    version = store.records_version()
     photos = _photos(key, version, feature_id, audience.value)
     if not photos and not can_edit:
         return  # nothing to show a reader: no empty heading

@@ -31,11 +31,11 @@ def schema_versions(url: str) -> list[int]:
 
 def test_db_init_creates_the_schema_once_and_then_changes_nothing(database_url, capsys):
     assert main(["db", "--url", database_url, "init"]) == 0
-    assert f"schema version {SCHEMA_VERSION} (1, 2)" in capsys.readouterr().out
+    assert f"schema version {SCHEMA_VERSION} (1, 2, 3)" in capsys.readouterr().out
     version = PostgisStore(database_url).version()
     assert main(["db", "--url", database_url, "init"]) == 0
     assert "nothing to do" in capsys.readouterr().out
-    assert schema_versions(database_url) == [1, 2]
+    assert schema_versions(database_url) == [1, 2, 3]
     assert PostgisStore(database_url).version() == version
 
 
@@ -56,10 +56,35 @@ def test_a_version_1_database_is_brought_up_to_date_with_its_data(database_url, 
     with pytest.raises(StoreError, match="schema version 1"):
         store.add_interest(InterestLead("投资人", "", "", "a@b.cn", "", ("A",)), lang="zh")
     assert main(["db", "--url", database_url, "init"]) == 0
-    assert "schema version 2 (2)" in capsys.readouterr().out
-    assert schema_versions(database_url) == [1, 2]
+    assert "schema version 3 (2, 3)" in capsys.readouterr().out
+    assert schema_versions(database_url) == [1, 2, 3]
     assert store.feature_versions("idle_land") == {"A": 3}
     store.add_interest(InterestLead("投资人", "", "", "a@b.cn", "", ("A",)), lang="zh")
+    assert list(store.interest_leads()["name"]) == ["投资人"]
+
+
+def test_a_version_2_database_gets_a_records_counter_and_keeps_its_leads(database_url, capsys):
+    """v3: leads and photos bump their own counter, so a lead no longer moves the data version
+    (every page would read the layers again, and a checked import would be refused)."""
+    with psycopg.connect(database_url) as con:
+        con.execute(
+            "CREATE TABLE landmap_schema (version integer PRIMARY KEY, "
+            "applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        for statement in (*MIGRATIONS[0], *MIGRATIONS[1]):
+            con.execute(statement)
+        con.execute("INSERT INTO landmap_schema (version) VALUES (1), (2)")
+    store = PostgisStore(database_url)
+    lead = InterestLead("投资人", "", "", "a@b.cn", "", ("A",))
+    with pytest.raises(StoreError, match="schema version 2"):
+        store.add_interest(lead, lang="zh")
+    assert store.records_version() == store.version()  # one counter before v3
+    assert main(["db", "--url", database_url, "init"]) == 0
+    assert "schema version 3 (3)" in capsys.readouterr().out
+    version, records = store.version(), store.records_version()
+    store.add_interest(lead, lang="zh")
+    assert store.version() == version
+    assert store.records_version() != records
     assert list(store.interest_leads()["name"]) == ["投资人"]
 
 
@@ -75,7 +100,7 @@ def test_the_real_command_reads_the_url_from_the_environment(database_url):
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert schema_versions(database_url) == [1, 2]
+    assert schema_versions(database_url) == [1, 2, 3]
 
 
 def test_without_a_database_the_command_says_so(monkeypatch, capsys):
