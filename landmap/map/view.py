@@ -95,13 +95,14 @@ def feature_strings(frame: gpd.GeoDataFrame) -> pd.Series:
     if not drawable.any():
         return pd.Series([], dtype=object)
     shown = frame[drawable]
+    # Plain lists: a text column read with Arrow iterates value by value ~8x slower.
     states = (
-        shown["deadline_state"].astype(str)
+        shown["deadline_state"].astype(str).tolist()
         if "deadline_state" in shown.columns
-        else pd.Series([None] * len(shown), index=shown.index, dtype=object)
+        else [None] * len(shown)
     )
     places = (
-        [_subdistrict_code(v) for v in shown["subdistrict"]]
+        [_subdistrict_code(v) for v in shown["subdistrict"].tolist()]
         if "subdistrict" in shown.columns
         else [None] * len(shown)
     )
@@ -120,9 +121,9 @@ def feature_strings(frame: gpd.GeoDataFrame) -> pd.Series:
         + encoded
         + "}"
         for fid, name, status, place, state, encoded in zip(
-            shown["id"].astype(str),
-            shown["name"].astype(str),
-            shown["status"].astype(str),
+            shown["id"].astype(str).tolist(),
+            shown["name"].astype(str).tolist(),
+            shown["status"].astype(str).tolist(),
             places,
             states,
             ENCODED.encode(geoms[drawable]),
