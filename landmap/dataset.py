@@ -216,9 +216,7 @@ def normalise_layer(
         if len(frame)
         else pd.DataFrame({"area_m2": [], "area_mu": [], "length_km": []})
     )
-    frame = (
-        frame.to_crs(geo.DISPLAY_CRS) if frame.crs is not None else frame.set_crs(geo.DISPLAY_CRS)
-    )
+    frame = geo.to_display(frame)
     frame[["area_m2", "area_mu", "length_km"]] = measures.to_numpy()
     frame = frame.set_index("id", drop=False).rename_axis(None)
     return frame, issues

@@ -7,10 +7,13 @@ areal scale error at Xiqu is 0.005 %. Never in EPSG:3857: there it inflates area
 
 from __future__ import annotations
 
+import functools
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 STORE_CRS = "EPSG:4490"  # CGCS2000 geographic: what the store holds
 DISPLAY_CRS = "EPSG:4326"  # what Leaflet draws; a zero "ballpark" shift from 4490
@@ -23,6 +26,24 @@ _GEOGRAPHIC_BOUNDS = (-180.0, -90.0, 180.0, 90.0)
 _GK_CM102_EASTING = (300_000.0, 700_000.0)
 _GK_ZONE34_EASTING = (34_300_000.0, 34_700_000.0)
 _GK_NORTHING = (2_700_000.0, 3_200_000.0)
+
+
+def to_display(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` in the display CRS. From CGCS2000 (the store's CRS) PROJ's transformation is a
+    no-op (a zero "ballpark" shift), so the coordinates are kept as they are instead of being
+    run through it (0.2-0.45 s at 100,000 plots, on every data version)."""
+    if frame.crs is None:
+        return frame.set_crs(DISPLAY_CRS)
+    if _is_noop(frame.crs.to_wkt()):
+        return frame.set_crs(DISPLAY_CRS, allow_override=True)
+    return frame.to_crs(DISPLAY_CRS)
+
+
+@functools.lru_cache(maxsize=16)
+def _is_noop(crs_wkt: str) -> bool:
+    # PROJ names the operation it chose: "proj=noop ellps=…" when nothing is done to a value.
+    definition = Transformer.from_crs(crs_wkt, DISPLAY_CRS, always_xy=True).definition
+    return definition.split()[:1] == ["proj=noop"]
 
 
 def measure(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
