@@ -109,6 +109,34 @@ def test_features_without_shape_are_not_drawn():
     assert list(feature_strings(frame).index) == ["A"]
 
 
+def test_feature_text_is_json_as_json_dumps_writes_it():
+    """The facts are written without json.dumps (speed), so check they read back exactly, for
+    every character JSON must escape, and that a missing value is text, never NaN."""
+    import geopandas as gpd
+
+    names = ['a"b', "back\\slash", "ctl\x01\x1f", "line\u2028end", "</script>", "表情😀", ""]
+    frame = gpd.GeoDataFrame(
+        {
+            "id": [f'X{i}"' for i in range(len(names))],
+            "name": names,
+            "status": ["listed"] * len(names),
+            "subdistrict": ["清香坪街道", 'Unknown "x"', None, "", "格里坪镇", " x ", None],
+            "deadline_state": ["overdue", "", "none", "due_soon", None, "x", "y"],
+        },
+        geometry=[shapely.Point(101.6 + i / 100, 26.5) for i in range(len(names))],
+        crs="EPSG:4326",
+    )
+    for text, (_, row) in zip(feature_strings(frame), frame.iterrows(), strict=True):
+        item = json.loads(text)
+        assert (item["id"], item["n"], item["s"]) == (row["id"], row["name"], "listed")
+        state = row["deadline_state"]
+        assert item.get("d") == (state if isinstance(state, str) and state else None)
+        head = {k: item[k] for k in item if k != "g"}
+        assert text.startswith(json.dumps(head, ensure_ascii=False)[:-1] + ',"g":')
+    missing = frame.assign(name=[None] * len(names))
+    assert [json.loads(t)["n"] for t in feature_strings(missing)] == [""] * len(names)
+
+
 def test_filtered_groups_contain_only_shown_features(dataset):
     shown = filter_features(dataset.frames, FeatureFilter(statuses=frozenset({"listed"})))
     strings = {lid: feature_strings(f) for lid, f in dataset.frames.items()}
