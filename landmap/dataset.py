@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from landmap import geo
-from landmap.geomcheck import check_geometries
+from landmap.geomfacts import REMEMBERED
 from landmap.i18n import t
 from landmap.layers import LAYER_BY_ID, LAYERS, FieldKind, LayerSpec
 from landmap.store.base import FeatureStore, StoreError, TableMissingError
@@ -211,13 +211,6 @@ def normalise_layer(
 
     frame = _ensure_crs(frame, spec, source, issues)
     frame = _clean_geometries(frame, spec, source, issues)
-    measures = (
-        geo.measure(frame)
-        if len(frame)
-        else pd.DataFrame({"area_m2": [], "area_mu": [], "length_km": []})
-    )
-    frame = geo.to_display(frame)
-    frame[["area_m2", "area_mu", "length_km"]] = measures.to_numpy()
     frame = frame.set_index("id", drop=False).rename_axis(None)
     return frame, issues
 
@@ -287,16 +280,24 @@ def _ensure_crs(
 def _clean_geometries(
     frame: gpd.GeoDataFrame, spec: LayerSpec, source: str, issues: list[DataIssue]
 ) -> gpd.GeoDataFrame:
-    check = check_geometries(frame.geometry.to_numpy(), spec.geometry)
+    """The checked shapes in the display CRS, with their areas and lengths (EPSG:4543), and
+    the problems reported; shapes seen before come from memory (``geomfacts``)."""
+    shapes = REMEMBERED.of(frame.geometry.to_numpy(), frame.crs, spec.geometry)
     ids = frame["id"].to_numpy().astype(str)
     for kind, mask in (
-        (IssueKind.GEOMETRY_REPAIRED, check.repaired),
-        (IssueKind.GEOMETRY_WRONG_TYPE, check.wrong_type),
-        (IssueKind.GEOMETRY_EMPTY, check.empty),
+        (IssueKind.GEOMETRY_REPAIRED, shapes.repaired),
+        (IssueKind.GEOMETRY_WRONG_TYPE, shapes.wrong_type),
+        (IssueKind.GEOMETRY_EMPTY, shapes.empty),
     ):
         if mask.any():
             issues.append(DataIssue(kind, source, spec.id, tuple(ids[mask])))
-    return frame.set_geometry(gpd.GeoSeries(check.geoms, index=frame.index, crs=frame.crs))
+    frame = frame.set_geometry(
+        gpd.GeoSeries(shapes.geoms, index=frame.index, crs=geo.DISPLAY_CRS), crs=geo.DISPLAY_CRS
+    )
+    frame["area_m2"] = shapes.area_m2
+    frame["area_mu"] = shapes.area_m2 / geo.SQUARE_METRES_PER_MU
+    frame["length_km"] = shapes.length_km
+    return frame
 
 
 def _text_or_empty(value: object) -> str:
