@@ -11,12 +11,16 @@ come from the frame (an imported file) and are quoted the same way.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import shapely
 from psycopg import sql
 
@@ -154,6 +158,9 @@ def read_layer_table(con: psycopg.Connection, table: str) -> gpd.GeoDataFrame:
     """The layer table as a GeoDataFrame in the store's CRS, rows in ``fid`` order."""
     columns = table_columns(con, table)
     fields = [c for c in columns if c not in ("fid", GEOMETRY_COLUMN)]
+    if fields and all(columns[c] in _COPY_TYPES for c in fields):
+        with contextlib.suppress(_CopyNotParsed):
+            return _read_by_copy(con, table, {c: columns[c] for c in fields})
     select = sql.SQL("SELECT {}, ST_AsBinary({}) FROM {} ORDER BY fid").format(
         sql.SQL(", ").join(sql.Identifier(c) for c in fields) if fields else sql.SQL("NULL"),
         sql.Identifier(GEOMETRY_COLUMN),
@@ -173,6 +180,76 @@ def read_layer_table(con: psycopg.Connection, table: str) -> gpd.GeoDataFrame:
         geometry=gpd.GeoSeries(geometry, crs=geo.STORE_CRS),
         crs=geo.STORE_CRS,
     )
+
+
+# Column types the CSV path reads exactly as the row path types them (``_pandas_column``):
+# what layer tables hold (``sql_type``), except booleans, times and bytes.
+_COPY_TYPES = {
+    "text": pa.string(),
+    "character varying": pa.string(),
+    "double precision": pa.float64(),
+    "real": pa.float64(),
+    "bigint": pa.int64(),
+    "integer": pa.int64(),
+    "smallint": pa.int64(),
+}
+
+
+class _CopyNotParsed(Exception):
+    """The CSV did not parse as the column types say (e.g. a float's spelling): read by rows."""
+
+
+def _read_by_copy(con: psycopg.Connection, table: str, types: dict[str, str]) -> gpd.GeoDataFrame:
+    """``read_layer_table`` through ``COPY … TO STDOUT (FORMAT csv)`` parsed by Arrow in C:
+    2.0 -> 1.4 s for 100,000 plots, read again after every save (no Python object per value
+    for the garbage collector to walk). The same frame as the row path (tested)."""
+    fields = list(types)
+    query = sql.SQL(
+        "COPY (SELECT {}, ST_AsBinary({}) FROM {} ORDER BY fid) TO STDOUT (FORMAT csv)"
+    ).format(
+        sql.SQL(", ").join(sql.Identifier(c) for c in fields),
+        sql.Identifier(GEOMETRY_COLUMN),
+        sql.Identifier(table),
+    )
+    data = bytearray()
+    with con.cursor() as cur, cur.copy(query) as copy:
+        for block in copy:
+            data += block
+    names = [*fields, GEOMETRY_COLUMN]
+    try:
+        parsed = pacsv.read_csv(
+            pa.BufferReader(bytes(data)),
+            read_options=pacsv.ReadOptions(column_names=names),
+            convert_options=pacsv.ConvertOptions(
+                column_types={**{c: _COPY_TYPES[types[c]] for c in fields}, names[-1]: pa.string()},
+                # NULL is an empty unquoted field; an empty text is "" (quoted).
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise _CopyNotParsed(str(exc)) from exc
+    frame = {c: _arrow_column(parsed.column(c), types[c]) for c in fields}
+    # bytea in CSV is hex after "\x".
+    hexes = pc.utf8_slice_codeunits(parsed.column(names[-1]), 2).to_pylist()
+    geometry = shapely.from_wkb([None if h is None else bytes.fromhex(h) for h in hexes])
+    return gpd.GeoDataFrame(
+        pd.DataFrame(frame, index=pd.RangeIndex(parsed.num_rows)),
+        geometry=gpd.GeoSeries(geometry, crs=geo.STORE_CRS),
+        crs=geo.STORE_CRS,
+    )
+
+
+def _arrow_column(column: pa.ChunkedArray, kind: str) -> pd.Series:
+    """As ``_pandas_column`` types a column read by rows."""
+    if _COPY_TYPES[kind] == pa.int64():
+        if column.null_count == 0:
+            return pd.Series(column.to_numpy(), dtype="int64")
+        return pd.Series(column.cast(pa.float64()).to_numpy(zero_copy_only=False))
+    if _COPY_TYPES[kind] == pa.float64():
+        return pd.Series(column.to_numpy(zero_copy_only=False), dtype="float64")
+    return pd.Series(column.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get))
 
 
 def table_columns(con: psycopg.Connection, table: str) -> dict[str, str]:

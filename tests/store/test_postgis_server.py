@@ -236,3 +236,31 @@ def test_photos_and_leads_go_there_and_back_with_db_copy(
     # The next lead continues after the copied ones.
     database.add_interest(lead("third"), lang="zh")
     assert database.interest_leads()["fid"].tolist() == [3, 2, 1]
+
+
+def test_the_csv_read_gives_the_row_reads_frame_and_steps_aside_when_it_cannot(
+    database, monkeypatch
+):
+    """Layers are read through ``COPY … (FORMAT csv)``, NaN and infinities included; a column
+    type the CSV path does not know (yes/no) makes the table be read by rows. Both give one
+    frame."""
+    import landmap.store.postgis_layers as layers
+
+    roads = database.read_table("roads").iloc[:4].copy()
+    roads["row_width_m"] = [float("nan"), float("inf"), float("-inf"), 2.5]
+    roads["remarks"] = ['a,"b"', None, "", "行\n二"]
+    database.write_layer(
+        "roads", roads, expected_version=database.version(), action="import", user="t"
+    )
+    by_csv = database.read_table("roads")
+    monkeypatch.setattr(layers, "_COPY_TYPES", {})  # no column may go through CSV: rows
+    by_rows = database.read_table("roads")
+    pd.testing.assert_frame_equal(pd.DataFrame(by_csv), pd.DataFrame(by_rows))
+    assert by_rows["row_width_m"].iloc[1] == float("inf")
+
+    roads["checked"] = [True, False, True, True]  # boolean: never through CSV
+    database.write_layer(
+        "roads", roads, expected_version=database.version(), action="import", user="t"
+    )
+    monkeypatch.undo()
+    assert database.read_table("roads")["checked"].tolist() == [True, False, True, True]

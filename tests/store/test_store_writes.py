@@ -375,3 +375,26 @@ def test_an_import_checked_before_a_lead_or_a_photo_still_goes_in(store, photo):
     with pytest.raises(StoreConflict):
         replace_roads(store, roads, version=stale)
     assert len(store.read_table("roads")) == 1
+
+
+def test_awkward_values_read_back_as_they_were_written(store):
+    """Text the PostGIS store reads through CSV (``COPY``) must come back exactly: separators,
+    quotes, line breaks, an empty text apart from a missing one, backslashes; numbers with and
+    without missing values; a missing shape."""
+    roads = store.read_table("roads").iloc[:7].copy()
+    roads["name"] = ['逗号,引号"', "换行\n第二行\r\n", "", None, "反斜杠\\N \\x01", " \t ", "NULL"]
+    roads["remarks"] = None
+    roads["lanes"] = [1, 2, 3, 4, 5, 6, 2**40]
+    roads["row_width_m"] = [0.1, -0.0, 1e-300, 1.7976931348623157e308, None, 2.5, 1 / 3]
+    roads.loc[roads.index[1], "geometry"] = None
+    replace_roads(store, roads)
+    read = store.read_table("roads")
+    same_layer(read.drop(index=1), roads.drop(index=1))
+    assert read.geometry.iloc[1] is None
+    assert read["name"].iloc[2] == "" and pd.isna(read["name"].iloc[3])
+    assert read["lanes"].dtype == "int64"
+    roads["lanes"] = [1, None, 3, 4, 5, 6, 7]  # a missing whole number: floats, as pyogrio reads
+    replace_roads(store, roads)
+    assert store.read_table("roads")["lanes"].tolist()[:3] == pytest.approx(
+        [1.0, float("nan"), 3.0], nan_ok=True
+    )
