@@ -41,6 +41,33 @@ class AppServer(StreamlitServer):
         super().__init__("streamlit_app.py", log_path, unset=_UNSET, env=env)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report carries what the page showed and the end of its server's
+    log: a flake seen once in CI can then be understood without running it again."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    funcargs = getattr(item, "funcargs", {})
+    for name, value in funcargs.items():
+        if isinstance(value, StreamlitServer):
+            try:
+                lines = value.log_path.read_text("utf-8", errors="replace").splitlines()
+            except OSError as exc:
+                lines = [f"(no log: {exc})"]
+            report.sections.append(
+                (f"server log of {name} (last 60 lines)", "\n".join(lines[-60:]))
+            )
+    page = funcargs.get("page")
+    if page is not None:
+        try:
+            shown = page.locator("body").inner_text(timeout=5_000)
+        except Exception as exc:  # the page may be gone: the report must still be written
+            shown = f"(page unreadable: {exc})"
+        report.sections.append(("what the page showed", f"{page.url}\n{shown[:3000]}"))
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
