@@ -71,8 +71,9 @@ class RememberedGeometry:
         keys = [
             hashlib.blake2b(wkb or b"", digest_size=16).digest() for wkb in shapely.to_wkb(geoms)
         ]
+        context = (kind.value, crs.to_wkt())
         with self._lock:
-            facts = self._by_context.setdefault((kind.value, crs.to_wkt()), {})
+            facts = self._by_context.setdefault(context, {})
             known = [facts.get(key) for key in keys]
         missing = [i for i, facts in enumerate(known) if facts is None]
         if missing:
@@ -93,7 +94,7 @@ class RememberedGeometry:
             with self._lock:
                 if len(self) + len(missing) > self.max_entries:
                     self._by_context.clear()
-                facts = self._by_context.setdefault((kind.value, crs.to_wkt()), {})
+                facts = self._by_context.setdefault(context, {})
                 facts.update((keys[i], known[i]) for i in missing)
         columns = list(zip(*known, strict=True)) if known else [()] * 6
         out = np.empty(len(known), dtype=object)
