@@ -218,7 +218,7 @@ def _read_by_copy(con: psycopg.Connection, table: str, types: dict[str, str]) ->
     names = [*fields, GEOMETRY_COLUMN]
     try:
         parsed = pacsv.read_csv(
-            pa.BufferReader(bytes(data)),
+            pa.BufferReader(pa.py_buffer(data)),  # the received bytes, not a copy
             read_options=pacsv.ReadOptions(column_names=names),
             convert_options=pacsv.ConvertOptions(
                 column_types={**{c: _COPY_TYPES[types[c]] for c in fields}, names[-1]: pa.string()},
